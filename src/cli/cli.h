@@ -1,0 +1,29 @@
+/* cli.h - the `canh` subcommands. Each lives in its own file cli_<name>.c
+ * and is one row of the command table in cli_main.c. A command returns the
+ * process exit status: 0 success, 1 "found something" for search commands,
+ * 2 usage or input error (with a one-line message on stderr naming the file
+ * and line). argv[0] is the subcommand name. */
+#ifndef CANH_CLI_H
+#define CANH_CLI_H
+
+#include <stdio.h>
+
+typedef struct canh_cli_cmd {
+    const char *name;  /* "replay", "config check" (two words = group + verb) */
+    int (*run)(int argc, char **argv);
+    const char *usage; /* one line: arguments */
+    const char *help;  /* one line: what it does */
+} canh_cli_cmd_t;
+
+int canh_cmd_version(int argc, char **argv);
+int canh_cmd_replay(int argc, char **argv);
+int canh_cmd_config_check(int argc, char **argv);
+
+/* The data directory: --data, else $CANH_DATA, else ./canh-data. */
+const char *canh_cli_data_dir(const char *flag);
+
+/* Prints "canh <cmd>: msg" to stderr and returns 2. */
+int canh_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

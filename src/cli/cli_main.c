@@ -1,0 +1,86 @@
+/* cli_main.c - `canh`: the command table and dispatch. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const canh_cli_cmd_t commands[] = {
+    {"version", canh_cmd_version, "", "print the version and the enabled engines"},
+    {"replay", canh_cmd_replay,
+     "[--format alerts|events] [--type NAME] [--timezone TZ] FILE...|-",
+     "run files through decode (and detect) as the daemon would"},
+    {"config check", canh_cmd_config_check, "FILE", "validate a configuration file"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+const char *canh_cli_data_dir(const char *flag)
+{
+    if (flag && *flag)
+        return flag;
+    const char *env = getenv("CANH_DATA");
+    return env && *env ? env : "./canh-data";
+}
+
+int canh_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "canh %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Canh - security monitoring and response\n\n"
+                 "usage: canh <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\nRun 'canh <command> --help' for a command's options.\n"
+                 "Common option: --data DIR (default ./canh-data, or $CANH_DATA).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return canh_cmd_version(1, argv + 1);
+    /* Two-word commands first ("config check"), then one-word ones. */
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *name = commands[i].name;
+        const char *sp = strchr(name, ' ');
+        if (sp) {
+            size_t gl = (size_t)(sp - name);
+            if (strlen(argv[1]) == gl && strncmp(argv[1], name, gl) == 0 && argc >= 3 &&
+                strcmp(argv[2], sp + 1) == 0)
+                return commands[i].run(argc - 2, argv + 2);
+        } else if (strcmp(argv[1], name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    /* A known group without a valid verb: list its verbs. */
+    bool group = false;
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *sp = strchr(commands[i].name, ' ');
+        if (sp && strlen(argv[1]) == (size_t)(sp - commands[i].name) &&
+            strncmp(argv[1], commands[i].name, (size_t)(sp - commands[i].name)) == 0) {
+            if (!group)
+                fprintf(stderr, "canh %s: expected one of:\n", argv[1]);
+            group = true;
+            fprintf(stderr, "  canh %s %s\n", commands[i].name, commands[i].usage);
+        }
+    }
+    if (group)
+        return 2;
+    fprintf(stderr, "canh: unknown command \"%s\" (run 'canh --help')\n", argv[1]);
+    return 2;
+}
