@@ -17,6 +17,7 @@
 
 #include "canh/buf.h"
 #include "canh/ecs_fields.h"
+#include "canh/error.h"
 #include "canh/limits.h"
 #include "canh/mem.h"
 #include "canh/str.h"

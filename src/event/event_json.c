@@ -202,11 +202,13 @@ static int emit(nest_t *ns, const entry_t *e)
      * at that depth ("a" then "a.b"), nesting would duplicate the key: keep
      * the rest of the path as one flat key instead. */
     unsigned leaf = nseg - 1;
+    bool conflict = false;
     while (ns->depth < leaf && rc == CANH_OK) {
         unsigned d = ns->depth;
         if (ns->last_leaf[d].p && canh_str_eq(ns->last_leaf[d], seg[d])) {
             seg[d] = canh_str(seg[d].p, (size_t)(e->key.p + e->key.n - seg[d].p));
             leaf = d;
+            conflict = true;
             break;
         }
         if (!ns->first[d])
@@ -227,7 +229,10 @@ static int emit(nest_t *ns, const entry_t *e)
     if (!ns->first[d])
         rc = canh_buf_putc(out, ',');
     ns->first[d] = false;
-    ns->last_leaf[d] = seg[leaf];
+    /* A flattened leaf keeps the blocking name as the last leaf, so later
+     * paths under it ("a.b.c" after "a", "a.b") flatten too. */
+    if (!conflict)
+        ns->last_leaf[d] = seg[leaf];
     if (rc == CANH_OK)
         rc = canh_json_put_string(out, seg[leaf].p, seg[leaf].n);
     if (rc == CANH_OK)
