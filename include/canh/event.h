@@ -136,6 +136,10 @@ char *canh_event_strdup(canh_event_t *ev, const char *p, size_t n);
 /* Appends the event as one JSON object (nested by ECS dots, keys sorted, no
  * trailing newline) to out: @timestamp, every set field, event.original. */
 int canh_event_to_json(const canh_event_t *ev, canh_buf_t *out);
+/* Same, with extra fields merged in (an alert's rule.* and threat.*). A name
+ * in extra that the event also has replaces the event's value. */
+int canh_event_to_json_with(const canh_event_t *ev, const canh_kv_t *extra, size_t nextra,
+                            canh_buf_t *out);
 
 /* Appends s as a JSON string literal (with quotes), escaping control bytes
  * and replacing invalid UTF-8 with U+FFFD. */

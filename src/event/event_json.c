@@ -253,9 +253,25 @@ static int key_cmp(canh_str_t a, canh_str_t b)
 
 int canh_event_to_json(const canh_event_t *ev, canh_buf_t *out)
 {
+    return canh_event_to_json_with(ev, NULL, 0, out);
+}
+
+static bool overridden(const canh_kv_t *extra, size_t n, canh_str_t key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (canh_str_eq(extra[i].key, key))
+            return true;
+    return false;
+}
+
+int canh_event_to_json_with(const canh_event_t *ev, const canh_kv_t *more, size_t nmore,
+                            canh_buf_t *out)
+{
+    if (nmore > 64)
+        return CANH_ELIMIT;
     /* Extras: the kv list plus the synthetic fields, sorted by insertion
      * (a few entries); slots come pre-sorted from the field table. */
-    entry_t extra[CANH_MAX_EVENT_KV + 4];
+    entry_t extra[CANH_MAX_EVENT_KV + 4 + 64];
     size_t nx = 0;
     char ts[32];
     size_t tn = canh_time_format(ev->ts, ts);
@@ -284,7 +300,10 @@ int canh_event_to_json(const canh_event_t *ev, canh_buf_t *out)
         extra[nx++] = (entry_t){CANH_STR_LIT("canh.flags"), canh_str(flags, fl), CANH_FT_RAW};
     }
     for (unsigned i = 0; i < ev->nkv; i++)
-        extra[nx++] = (entry_t){ev->kv[i].key, ev->kv[i].val, ev->kv[i].type};
+        if (!overridden(more, nmore, ev->kv[i].key))
+            extra[nx++] = (entry_t){ev->kv[i].key, ev->kv[i].val, ev->kv[i].type};
+    for (size_t i = 0; i < nmore; i++)
+        extra[nx++] = (entry_t){more[i].key, more[i].val, more[i].type};
     for (size_t i = 1; i < nx; i++) {
         entry_t t = extra[i];
         size_t j = i;
@@ -301,7 +320,10 @@ int canh_event_to_json(const canh_event_t *ev, canh_buf_t *out)
     const uint16_t *order = canh_field_sorted();
     size_t si = 0, xi = 0;
     while (rc == CANH_OK) {
-        while (si < CANH_F__COUNT && !canh_event_has(ev, (canh_field_t)order[si]))
+        while (si < CANH_F__COUNT &&
+               (!canh_event_has(ev, (canh_field_t)order[si]) ||
+                (nmore && overridden(more, nmore,
+                                     canh_str_c(canh_field_name((canh_field_t)order[si]))))))
             si++;
         entry_t slot;
         bool have_slot = si < CANH_F__COUNT;

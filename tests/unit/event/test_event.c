@@ -211,6 +211,34 @@ static void test_set_name_and_limits(void **st)
     canh_event_destroy(ev);
 }
 
+static void test_extra_fields(void **st)
+{
+    (void)st;
+    canh_event_t *ev = canh_event_create();
+    canh_event_reset(ev, canh_str_c("x"));
+    canh_event_set_c(ev, CANH_F_SOURCE_IP, "1.2.3.4");
+    canh_event_set_c(ev, CANH_F_RULE_NAME, "from-decoder");
+    canh_kv_t more[] = {
+        {CANH_STR_LIT("rule.name"), CANH_STR_LIT("alert rule"), CANH_FT_KEYWORD},
+        {CANH_STR_LIT("rule.source"), CANH_STR_LIT("intel"), CANH_FT_KEYWORD},
+        {CANH_STR_LIT("threat.indicator.ip"), CANH_STR_LIT("1.2.3.0/24"), CANH_FT_KEYWORD},
+    };
+    canh_buf_t b;
+    canh_buf_init(&b, 1 << 16);
+    assert_int_equal(canh_event_to_json_with(ev, more, 3, &b), CANH_OK);
+    json_error_t err;
+    json_t *j = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES, &err);
+    if (!j)
+        fail_msg("%s: %s", err.text, b.data);
+    assert_string_equal(jstr(j, "rule.name"), "alert rule");
+    assert_string_equal(jstr(j, "rule.source"), "intel");
+    assert_string_equal(jstr(j, "threat.indicator.ip"), "1.2.3.0/24");
+    assert_string_equal(jstr(j, "source.ip"), "1.2.3.4");
+    json_decref(j);
+    canh_buf_fini(&b);
+    canh_event_destroy(ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_escaping_and_utf8),
         cmocka_unit_test(test_name_conflicts),
         cmocka_unit_test(test_set_name_and_limits),
+        cmocka_unit_test(test_extra_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
