@@ -23,7 +23,8 @@ int canh_buf_append(canh_buf_t *b, const void *p, size_t n);
 int canh_buf_putc(canh_buf_t *b, char c);
 int canh_buf_puts(canh_buf_t *b, const char *s);
 int canh_buf_printf(canh_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int canh_buf_vprintf(canh_buf_t *b, const char *fmt, va_list ap);
+int canh_buf_vprintf(canh_buf_t *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Ensures room for n more bytes (plus NUL) without changing len. */
 int canh_buf_reserve(canh_buf_t *b, size_t n);
 

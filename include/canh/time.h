@@ -8,10 +8,11 @@
  * Common rules: fields are range-checked (month 1-12, the day must exist in
  * that month and year, hour < 24, minute < 60, second <= 60 for a leap
  * second); an impossible date, or a time outside what int64 nanoseconds can
- * hold (years 1678-2261), is CANH_ENOMATCH too. Month and weekday names are
- * matched case-insensitively. A fraction keeps its first nine digits; more
- * digits are consumed and ignored. Functions taking a ref return CANH_EINVAL
- * when ref is NULL. None allocate, lock or consult the locale or TZ. */
+ * hold (1677-09-21 to 2262-04-11), is CANH_ENOMATCH too. Month and weekday
+ * names are matched case-insensitively. A fraction keeps its first nine
+ * digits; more digits are consumed and ignored. Functions taking a ref
+ * return CANH_EINVAL when ref is NULL. The parsers and the formatter are pure
+ * arithmetic: they never allocate, lock, or consult the locale or TZ. */
 #ifndef CANH_TIME_H
 #define CANH_TIME_H
 

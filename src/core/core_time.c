@@ -11,9 +11,6 @@
 #include "canh/time.h"
 
 #define SECS_PER_DAY INT64_C(86400)
-/* Whole seconds that still fit in a canh_time_t once a fraction is added. */
-#define MAX_SECS (INT64_MAX / CANH_NS_PER_SEC - 1)
-#define MIN_SECS (INT64_MIN / CANH_NS_PER_SEC + 1)
 /* A year-less timestamp may lie at most this far ahead of ref->now. */
 #define YEAR_AHEAD_NS (INT64_C(31) * SECS_PER_DAY * CANH_NS_PER_SEC)
 
@@ -207,7 +204,8 @@ static bool rd_numeric_offset(canh_rd_t *r, unsigned forms, int32_t *off)
     }
     if (hh > 23 || mm > 59)
         goto fail;
-    *off = (int32_t)((hh * 3600 + mm * 60) * (sign == '-' ? -1 : 1));
+    int32_t v = (int32_t)(hh * 3600 + mm * 60);
+    *off = sign == '-' ? -v : v;
     return true;
 fail:
     r->off = start;
@@ -226,6 +224,22 @@ static bool rd_utc_word(canh_rd_t *r)
 }
 
 /* ---- civil time to canh_time_t ------------------------------------------ */
+
+/* secs + frac_ns (0 <= frac_ns < 1e9) as a canh_time_t, if it fits. Negative
+ * seconds are combined as (secs + 1) s + (frac_ns - 1e9) ns so that the
+ * earliest representable instant (1677-09-21T00:12:43.145224192Z) works. */
+static bool secs_to_time(int64_t secs, int64_t frac_ns, canh_time_t *out)
+{
+    int64_t t;
+    if (secs < 0) {
+        secs += 1;
+        frac_ns -= CANH_NS_PER_SEC;
+    }
+    if (__builtin_mul_overflow(secs, CANH_NS_PER_SEC, &t) || __builtin_add_overflow(t, frac_ns, &t))
+        return false;
+    *out = t;
+    return true;
+}
 
 /* Range checks that hold whatever the year: month, day up to 31 (29 for
  * February), hour, minute, second (60 allows a leap second). */
@@ -249,10 +263,7 @@ static bool civil_to_time(const civil_t *f, int32_t off, canh_time_t *out)
     int64_t days = canh_time_days_from_civil(f->year, f->mon, f->day);
     int64_t secs = days * SECS_PER_DAY + (int64_t)f->hour * 3600 + (int64_t)f->min * 60 +
                    (int64_t)f->sec - off;
-    if (secs < MIN_SECS || secs > MAX_SECS)
-        return false;
-    *out = secs * CANH_NS_PER_SEC + f->frac_ns;
-    return true;
+    return secs_to_time(secs, f->frac_ns, out);
 }
 
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
@@ -288,8 +299,7 @@ static bool infer_year(civil_t *f, const canh_time_ref_t *ref, canh_time_t *out)
     int64_t y;
     unsigned m, d;
     civil_from_days(floor_div(now_local, SECS_PER_DAY), &y, &m, &d);
-    canh_time_t limit =
-        ref->now > INT64_MAX - YEAR_AHEAD_NS ? INT64_MAX : ref->now + YEAR_AHEAD_NS;
+    canh_time_t limit = ref->now > INT64_MAX - YEAR_AHEAD_NS ? INT64_MAX : ref->now + YEAR_AHEAD_NS;
     for (int64_t cand = y + 1; cand >= y - 9; cand--) {
         canh_time_t t;
         f->year = cand;
@@ -412,8 +422,7 @@ int canh_time_parse_clf(canh_str_t s, canh_time_t *out, size_t *used)
     return CANH_OK;
 }
 
-int canh_time_parse_ctime(canh_str_t s, const canh_time_ref_t *ref, canh_time_t *out,
-                          size_t *used)
+int canh_time_parse_ctime(canh_str_t s, const canh_time_ref_t *ref, canh_time_t *out, size_t *used)
 {
     canh_rd_t r = canh_rd(s);
     civil_t f = {0};
@@ -442,6 +451,7 @@ int canh_time_parse_epoch(canh_str_t s, canh_time_t *out, size_t *used)
     canh_rd_t r = canh_rd(s);
     int64_t v = 0, frac;
     size_t nd = 0;
+    canh_time_t t;
     int c;
 
     /* At most 14 digits are accumulated, so v cannot overflow. */
@@ -453,16 +463,11 @@ int canh_time_parse_epoch(canh_str_t s, canh_time_t *out, size_t *used)
         return CANH_ENOMATCH;
     r.off += nd;
     rd_frac(&r, false, &frac);
-    if (nd == 13) {
-        /* milliseconds; the fraction is a fraction of a millisecond */
-        if (v / 1000 > MAX_SECS)
-            return CANH_ENOMATCH;
-        *out = v * 1000000 + frac / 1000;
-    } else {
-        if (v > MAX_SECS)
-            return CANH_ENOMATCH;
-        *out = v * CANH_NS_PER_SEC + frac;
-    }
+    /* 13 digits are milliseconds; the fraction is then one of a millisecond */
+    if (nd == 13 ? !secs_to_time(v / 1000, v % 1000 * 1000000 + frac / 1000, &t)
+                 : !secs_to_time(v, frac, &t))
+        return CANH_ENOMATCH;
+    *out = t;
     *used = r.off;
     return CANH_OK;
 }

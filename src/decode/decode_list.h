@@ -21,6 +21,7 @@
     X(NAMED, "named") \
     X(INETD, "inetd") \
     X(LOGIN, "login") \
+    X(SMBD, "smbd") \
     /* application layer */ \
     X(ACCESS, "http_access") \
     X(APACHE_ERROR, "apache_error") \

@@ -121,14 +121,15 @@ void canh_dec_set_time(const canh_decode_t *d, canh_str_t s, canh_event_t *ev)
  * byte comparisons. */
 static const canh_top_fn by_brace[] = {canh_dec_json, NULL};
 static const canh_top_fn by_angle[] = {canh_dec_syslog, NULL};
-static const canh_top_fn by_bracket[] = {canh_dec_apache_error, canh_dec_modsec, canh_dec_json,
-                                         NULL};
+static const canh_top_fn by_bracket[] = {canh_dec_apache_error, canh_dec_modsec,
+                                         canh_dec_postgresql, canh_dec_json, NULL};
 static const canh_top_fn by_digit[] = {canh_dec_access,     canh_dec_nginx_error, canh_dec_postgresql,
                                        canh_dec_mysql,      canh_dec_iis,         canh_dec_syslog,
                                        canh_dec_modsec,     canh_dec_syslog_bare, NULL};
 static const canh_top_fn by_alpha[] = {canh_dec_syslog, canh_dec_cef,        canh_dec_auditd,
                                        canh_dec_access, canh_dec_syslog_bare, canh_dec_postgresql,
                                        canh_dec_mysql,  NULL};
+static const canh_top_fn by_hash[] = {canh_dec_mysql, NULL};
 static const canh_top_fn by_other[] = {canh_dec_syslog, canh_dec_syslog_bare, NULL};
 
 static const canh_top_fn *candidates(unsigned char c)
@@ -139,6 +140,8 @@ static const canh_top_fn *candidates(unsigned char c)
         return by_angle;
     if (c == '[')
         return by_bracket;
+    if (c == '#')
+        return by_hash; /* MySQL slow-log headers; W3C "#Fields" stays generic */
     if (c >= '0' && c <= '9')
         return by_digit;
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
