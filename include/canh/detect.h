@@ -11,6 +11,46 @@
 #include "canh/event.h"
 #include "canh/intel.h"
 
+/* ---- Sigma rules ------------------------------------------------------------
+ * A rule set is compiled once from Sigma YAML files (and field-mapping data
+ * files) and is immutable afterwards: share it between threads. A detector
+ * holds the mutable state of one thread (correlation windows, scratch). */
+typedef struct canh_rules canh_rules_t;
+typedef struct canh_detector canh_detector_t;
+
+/* How one rule fared at compile time. */
+typedef enum canh_rule_status {
+    CANH_RULE_OK = 0,      /* compiled fully */
+    CANH_RULE_PARTIAL,     /* compiled, but a part is unsupported (reason says which) */
+    CANH_RULE_FAILED,      /* not compiled (reason says why, with file:line) */
+} canh_rule_status_t;
+
+typedef struct canh_rules_opts {
+    const char *mappings;  /* directory of field-mapping files; NULL = built-in rules/mappings */
+    bool skip_disabled;    /* honour per-rule enable/disable lists */
+} canh_rules_opts_t;
+
+/* Called once per rule file entry that is not CANH_RULE_OK (and, when
+ * verbose, for every rule): file, line, rule id/title, status, reason. */
+typedef void (*canh_rule_report_fn)(void *ud, const char *file, unsigned line, const char *id,
+                                    const char *title, canh_rule_status_t st, const char *reason);
+
+/* Compiles every .yml/.yaml file under the given paths (files or
+ * directories, recursively). Returns CANH_OK even when some rules failed
+ * (they are reported and counted); *compiled and *failed receive the counts. */
+int canh_rules_compile(const char *const *paths, size_t npaths, const canh_rules_opts_t *opts,
+                       canh_rule_report_fn report, void *ud, canh_rules_t **out,
+                       size_t *compiled, size_t *failed, canh_errbuf_t *eb);
+void canh_rules_destroy(canh_rules_t *r);
+size_t canh_rules_count(const canh_rules_t *r);
+
+int canh_detector_create(const canh_rules_t *r, canh_detector_t **out);
+void canh_detector_destroy(canh_detector_t *d);
+/* Runs every rule that applies to ev (by log source and fields); calls fn
+ * for each alert (rule.source "sigma" or "correlation"). Event time, not the
+ * wall clock, drives correlation windows. Returns the number of alerts. */
+int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud);
+
 /* Looks up ev's source/destination/host IPs, DNS/URL/TLS/destination
  * domains, URL, and file/process hashes in snap. Calls fn once per distinct
  * matching indicator (the first field it matched on is reported). Returns

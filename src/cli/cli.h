@@ -6,7 +6,11 @@
 #ifndef CANH_CLI_H
 #define CANH_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "canh/intel.h"
+#include "canh/store.h"
 
 typedef struct canh_cli_cmd {
     const char *name;  /* "replay", "config check" (two words = group + verb) */
@@ -18,6 +22,19 @@ typedef struct canh_cli_cmd {
 int canh_cmd_version(int argc, char **argv);
 int canh_cmd_replay(int argc, char **argv);
 int canh_cmd_config_check(int argc, char **argv);
+int canh_cmd_intel_import(int argc, char **argv);
+int canh_cmd_intel_lookup(int argc, char **argv);
+int canh_cmd_intel_sources(int argc, char **argv);
+int canh_cmd_intel_remove(int argc, char **argv);
+int canh_cmd_assets_import(int argc, char **argv);
+int canh_cmd_botnet_report(int argc, char **argv);
+
+/* True if DIR/canh.db exists (commands that only read must not create it). */
+bool canh_cli_store_exists(const char *data_dir);
+/* Opens the store or prints "canh CMD: reason" and returns 2. */
+int canh_cli_open_store(const char *cmd, const char *data_dir, canh_store_t **out);
+/* Builds a snapshot of the live indicators, or prints the error, returns 2. */
+int canh_cli_load_intel(const char *cmd, canh_store_t *st, canh_intel_snap_t **out);
 
 /* The data directory: --data, else $CANH_DATA, else ./canh-data. */
 const char *canh_cli_data_dir(const char *flag);

@@ -13,6 +13,16 @@ static const canh_cli_cmd_t commands[] = {
      "[--format alerts|events] [--type NAME] [--timezone TZ] FILE...|-",
      "run files through decode (and detect) as the daemon would"},
     {"config check", canh_cmd_config_check, "FILE", "validate a configuration file"},
+    {"intel import", canh_cmd_intel_import,
+     "--source NAME [--kind KIND] [--format FORMAT] [--threat T] [--expires DAYS] FILE",
+     "load threat indicators from a feed file"},
+    {"intel lookup", canh_cmd_intel_lookup, "VALUE...", "look values up in the indicators"},
+    {"intel sources", canh_cmd_intel_sources, "[--format table|json]", "list the feeds"},
+    {"intel remove", canh_cmd_intel_remove, "--source NAME", "remove one feed's indicators"},
+    {"assets import", canh_cmd_assets_import, "FILE", "load the organisation's assets (CSV)"},
+    {"botnet report", canh_cmd_botnet_report,
+     "[--month YYYY-MM] [--format table|json|csv|xlsx] [--output FILE]",
+     "the organisation's hosts on botnet lists, ranked for clean-up"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -7,8 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "canh/alert.h"
 #include "canh/buf.h"
 #include "canh/decode.h"
+#include "canh/detect.h"
 #include "canh/event.h"
 #include "canh/ingest.h"
 #include "canh/limits.h"
@@ -19,6 +21,11 @@ enum { FMT_ALERTS, FMT_EVENTS };
 
 typedef struct replay {
     canh_decode_t *dec;
+    canh_intel_snap_t *intel; /* indicators from the store, or NULL */
+    canh_store_t *store;      /* --store: events and alerts are written here */
+    uint64_t alerts, stored, store_errors, batch;
+    uint64_t alerts_by_level[5];
+    canh_buf_t alert_out;
     canh_event_t *ev;
     canh_buf_t out;
     int format;
@@ -55,6 +62,67 @@ static void show_progress(replay_t *rp, const canh_records_t *rs, bool final)
         fprintf(stderr, "\r\033[K");
 }
 
+/* Stores in batches: one transaction per STORE_BATCH records keeps SQLite
+ * fast without holding a transaction open for a whole large file. */
+#define STORE_BATCH 20000
+
+static int on_alert(void *ud, const canh_alert_t *a, const canh_event_t *ev)
+{
+    replay_t *rp = ud;
+    rp->alerts++;
+    rp->alerts_by_level[a->level]++;
+    canh_buf_reset(&rp->alert_out);
+    if (canh_alert_to_json(a, ev, &rp->alert_out) != CANH_OK)
+        return 0;
+    if (rp->format == FMT_ALERTS) {
+        canh_buf_putc(&rp->alert_out, '\n');
+        fwrite(rp->alert_out.data, 1, rp->alert_out.len, stdout);
+        rp->alert_out.len--;
+    }
+    if (rp->store) {
+        canh_errbuf_t eb;
+        if (canh_store_alert_add(rp->store, ev->ts, a->rule_id, a->rule_source,
+                                 canh_level_name(a->level), rp->alert_out.data,
+                                 rp->alert_out.len, &eb) != CANH_OK &&
+            rp->store_errors++ == 0)
+            fprintf(stderr, "canh replay: %s\n", eb.msg);
+    }
+    return 0;
+}
+
+static void store_event(replay_t *rp)
+{
+    canh_errbuf_t eb;
+    if (rp->batch == STORE_BATCH) {
+        if (canh_store_commit(rp->store, &eb) != CANH_OK && rp->store_errors++ == 0)
+            fprintf(stderr, "canh replay: %s\n", eb.msg);
+        rp->batch = 0;
+    }
+    if (rp->batch++ == 0 && canh_store_begin(rp->store, &eb) != CANH_OK &&
+        rp->store_errors++ == 0)
+        fprintf(stderr, "canh replay: %s\n", eb.msg);
+    canh_buf_reset(&rp->out);
+    if (canh_event_to_json(rp->ev, &rp->out) != CANH_OK)
+        return;
+    char src[64] = "", dst[64] = "";
+    canh_str_t s = canh_event_get(rp->ev, CANH_F_SOURCE_IP);
+    canh_str_t d = canh_event_get(rp->ev, CANH_F_DESTINATION_IP);
+    canh_str_t h = canh_event_get(rp->ev, CANH_F_HOST_NAME);
+    canh_str_t ds = canh_event_get(rp->ev, CANH_F_EVENT_DATASET);
+    char host[256] = "", dataset[64] = "";
+    snprintf(src, sizeof src, "%.*s", (int)s.n, s.p ? s.p : "");
+    snprintf(dst, sizeof dst, "%.*s", (int)d.n, d.p ? d.p : "");
+    snprintf(host, sizeof host, "%.*s", (int)h.n, h.p ? h.p : "");
+    snprintf(dataset, sizeof dataset, "%.*s", (int)ds.n, ds.p ? ds.p : "");
+    if (canh_store_event_add(rp->store, rp->ev->ts, dataset, s.p ? src : NULL, d.p ? dst : NULL,
+                             h.p ? host : NULL, rp->out.data, rp->out.len, &eb) != CANH_OK) {
+        if (rp->store_errors++ == 0)
+            fprintf(stderr, "canh replay: %s\n", eb.msg);
+        return;
+    }
+    rp->stored++;
+}
+
 static int replay_file(replay_t *rp, const char *path)
 {
     canh_errbuf_t eb = {{0}};
@@ -79,6 +147,10 @@ static int replay_file(replay_t *rp, const char *path)
             rp->per_decoder[rp->ev->decoder]++;
         if (rp->ev->flags & CANH_EVF_BAD_TIME)
             rp->flagged_time++;
+        if (rp->intel)
+            canh_detect_intel(rp->intel, rp->ev, on_alert, rp);
+        if (rp->store)
+            store_event(rp);
         if (rp->format == FMT_EVENTS) {
             canh_buf_reset(&rp->out);
             if (canh_event_to_json(rp->ev, &rp->out) == CANH_OK) {
@@ -107,8 +179,11 @@ static void help(void)
            "\n"
            "Runs log files through the same decode stage as the daemon.\n"
            "  --format events   print one normalized ECS event per input record (JSON lines)\n"
-           "  --format alerts   print alerts (default; the detection engine is not built yet,\n"
-           "                    so no alerts are produced in this version)\n"
+           "  --format alerts   print alerts (default): matches against the threat indicators\n"
+           "                    in the data directory (see canh intel import); Sigma rules\n"
+           "                    arrive with the detection engine\n"
+           "  --store           also write the events and alerts into the data directory's store\n"
+           "  --data DIR        data directory (default ./canh-data, or $CANH_DATA)\n"
            "  --type NAME       force one decoder instead of detecting the format per record\n"
            "  --timezone TZ     zone for timestamps without one: local (default), UTC, +07:00\n"
            "  --no-progress     never print the progress line (it shows on a terminal only)\n"
@@ -126,8 +201,8 @@ int canh_cmd_replay(int argc, char **argv)
         {"no-progress", no_argument, NULL, 'P'},  {"list-types", no_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     replay_t rp = {.format = FMT_ALERTS};
-    const char *type = NULL, *tz = "local";
-    bool no_progress = false;
+    const char *type = NULL, *tz = "local", *data = NULL;
+    bool no_progress = false, want_store = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:t:z:r:sd:h", opts, NULL)) != -1) {
@@ -145,9 +220,8 @@ int canh_cmd_replay(int argc, char **argv)
         case 'z': tz = optarg; break;
         case 'r':
             return canh_cli_usage_error("replay", "--rules: the detection engine is not built yet");
-        case 's':
-            return canh_cli_usage_error("replay", "--store: the event store is not built yet");
-        case 'd': break;
+        case 's': want_store = true; break;
+        case 'd': data = optarg; break;
         case 'P': no_progress = true; break;
         case 'L':
             for (size_t i = 1; i < canh_decode_count(); i++)
@@ -172,6 +246,22 @@ int canh_cmd_replay(int argc, char **argv)
         return canh_cli_usage_error("replay", "%s (see --list-types)", eb.msg);
     rp.ev = canh_event_create();
     canh_buf_init(&rp.out, CANH_MAX_JSON_OUT);
+    canh_buf_init(&rp.alert_out, CANH_MAX_JSON_OUT);
+    const char *dir = canh_cli_data_dir(data);
+    int status = 0;
+    if (want_store || canh_cli_store_exists(dir)) {
+        if ((status = canh_cli_open_store("replay", dir, &rp.store)) != 0 ||
+            (status = canh_cli_load_intel("replay", rp.store, &rp.intel)) != 0)
+            goto out;
+        if (canh_intel_snap_count(rp.intel) == 0) {
+            canh_intel_snap_destroy(rp.intel);
+            rp.intel = NULL;
+        }
+        if (!want_store) {
+            canh_store_close(rp.store);
+            rp.store = NULL;
+        }
+    }
     rp.progress = !no_progress && isatty(STDERR_FILENO);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
@@ -185,11 +275,16 @@ int canh_cmd_replay(int argc, char **argv)
         }
     }
     rp.t0 = now_s();
-    int status = 0;
     for (int i = optind; i < argc; i++) {
         int st = replay_file(&rp, argv[i]);
         if (st)
             status = st;
+    }
+    if (rp.store) {
+        if (canh_store_commit(rp.store, &eb) != CANH_OK) {
+            fprintf(stderr, "canh replay: %s\n", eb.msg);
+            status = 2;
+        }
     }
     fflush(stdout);
     if (rp.progress)
@@ -211,8 +306,27 @@ int canh_cmd_replay(int argc, char **argv)
     if (rp.flagged_time)
         fprintf(stderr, "  %-14s %" PRIu64 " (timestamps that did not parse)\n", "bad_time",
                 rp.flagged_time);
-    if (rp.format == FMT_ALERTS)
-        fprintf(stderr, "  alerts         0 (detection engine not built yet)\n");
+    fprintf(stderr, "  %-14s %" PRIu64, "alerts", rp.alerts);
+    if (rp.alerts) {
+        const char *sep = " (";
+        for (int l = 4; l >= 0; l--)
+            if (rp.alerts_by_level[l]) {
+                fprintf(stderr, "%s%" PRIu64 " %s", sep, rp.alerts_by_level[l],
+                        canh_level_name((canh_level_t)l));
+                sep = ", ";
+            }
+        fputc(')', stderr);
+    }
+    fprintf(stderr, "%s\n", rp.intel ? "" : " (no indicators loaded; Sigma rules not built yet)");
+    if (rp.store)
+        fprintf(stderr, "  %-14s %" PRIu64 " events stored in %s%s\n", "stored", rp.stored, dir,
+                rp.store_errors ? " (with errors)" : "");
+    if (rp.store_errors)
+        status = 2;
+out:
+    canh_store_close(rp.store);
+    canh_intel_snap_destroy(rp.intel);
+    canh_buf_fini(&rp.alert_out);
     canh_buf_fini(&rp.out);
     canh_event_destroy(rp.ev);
     canh_decode_destroy(rp.dec);

@@ -126,9 +126,9 @@ static const canh_top_fn by_bracket[] = {canh_dec_apache_error, canh_dec_modsec,
 static const canh_top_fn by_digit[] = {canh_dec_access,     canh_dec_nginx_error, canh_dec_postgresql,
                                        canh_dec_mysql,      canh_dec_iis,         canh_dec_syslog,
                                        canh_dec_modsec,     canh_dec_syslog_bare, NULL};
-static const canh_top_fn by_alpha[] = {canh_dec_syslog, canh_dec_cef,        canh_dec_auditd,
-                                       canh_dec_access, canh_dec_syslog_bare, canh_dec_postgresql,
-                                       canh_dec_mysql,  NULL};
+static const canh_top_fn by_alpha[] = {canh_dec_syslog,      canh_dec_cef,        canh_dec_auditd,
+                                       canh_dec_modsec,      canh_dec_access,     canh_dec_syslog_bare,
+                                       canh_dec_postgresql,  canh_dec_mysql,      NULL};
 static const canh_top_fn by_hash[] = {canh_dec_mysql, NULL};
 static const canh_top_fn by_other[] = {canh_dec_syslog, canh_dec_syslog_bare, NULL};
 
