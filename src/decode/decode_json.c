@@ -363,8 +363,12 @@ bool canh_json_time(const canh_decode_t *d, json_t *v, canh_event_t *ev)
                 return false;
             t = (canh_time_t)i * CANH_NS_PER_SEC;
         } else if (i < INT64_C(100000000000000)) { /* milliseconds */
+            if (i > INT64_MAX / 1000000)
+                return false;
             t = (canh_time_t)i * 1000000;
         } else if (i < INT64_C(100000000000000000)) { /* microseconds */
+            if (i > INT64_MAX / 1000)
+                return false;
             t = (canh_time_t)i * 1000;
         } else {
             t = (canh_time_t)i; /* nanoseconds */

@@ -300,8 +300,16 @@ int canh_dec_syslog_bare(const canh_decode_t *d, canh_str_t rec, canh_event_t *e
 {
     canh_rd_t r = canh_rd(rec);
     canh_syslog_hdr_t h = {CANH_STR_NULL, CANH_STR_NULL, CANH_STR_NULL};
-    if (!read_tag(&r, &h, true))
-        return CANH_ENOMATCH;
+    if (!read_tag(&r, &h, true)) {
+        /* "host prog[pid]: msg": a header that lost its timestamp. Only
+         * with a pid, which free text does not have. */
+        size_t s = r.off;
+        while (r.off < r.n && host_char(r.p[r.off]))
+            r.off++;
+        if (r.off == s || !canh_rd_char(&r, ' ') || !read_tag(&r, &h, true) || !h.pid.p)
+            return CANH_ENOMATCH;
+        h.host = canh_str(r.p + s, (size_t)(canh_str_chr(canh_str(r.p + s, r.n - s), ' ')));
+    }
     /* Without a header, "word: text" is too common in free text to call it
      * syslog: require a pid or a program Canh knows. */
     int id;

@@ -92,7 +92,7 @@ static const corpus_file_t files[] = {
  *     connect to ...", is "HOST TAG[PID]: MSG" with no timestamp, a syslog
  *     header form decode_syslog.c does not read yet (the postfix decoder
  *     decodes that message once the header is read: see test_prog_mail). */
-static const char *const pending_other_decoders[] = {"apache-error.logs", "mail-errors", NULL};
+static const char *const pending_other_decoders[] = {NULL};
 
 /* The other files: decoded and reported for information only (formats of
  * other decoders or not supported). */
@@ -297,6 +297,23 @@ typedef struct corpus_case {
 } corpus_case_t;
 
 static const corpus_case_t cases[] = {
+    {"apache-error.logs",
+     {"[Mon Dec 19 23:02:01 2005] [error] [client 85.105.120.139] user oahmet: authentication "
+      "failure for \"/~oahmet/gunce/ss.txt\": Password Mismatch",
+      "apache_error",
+      {"event.action", "authentication-failure", "event.category", "authentication",
+       "event.outcome", "failure", "event.reason", "Password Mismatch", "event.type", "info",
+       "event.kind", "event", "log.level", "error", "source.ip", "85.105.120.139", "url.path",
+       "/~oahmet/gunce/ss.txt", "user.name", "oahmet", NULL}}},
+    {"apache-error.logs",
+     {"[Thu Dec 15 23:49:07 2005] [error] [client 85.107.239.37] client denied by server "
+      "configuration: /home/myuser/wwwhome/.htm, referer: "
+      "http://www.example.com/~user7/laodikeiaproject.htm?pswd=hhh",
+      "apache_error",
+      {"event.action", "access-denied", "event.category", "web", "event.outcome", "failure",
+       "event.type", "denied", "event.kind", "event", "file.path", "/home/myuser/wwwhome/.htm",
+       "http.request.referrer", "http://www.example.com/~user7/laodikeiaproject.htm?pswd=hhh",
+       "log.level", "error", "source.ip", "85.107.239.37", NULL}}},
     {"sshd",
      {"Jul  7 10:51:24 eva sshd[19537]: Invalid user admin from 83.15.231.75",
       "sshd",
