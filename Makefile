@@ -8,7 +8,7 @@
 #   make fuzz           libFuzzer targets (clang 14), each run FUZZ_SECONDS (default 60)
 #   make bench          decode throughput against peers (bench/run_decode.sh)
 #   make format         clang-format -i over src include tests bench
-#   make clean          remove the preset build directories
+#   make clean          remove the preset build directories (distclean: and bench/data)
 #
 # Variables: BUILD=dir (root of the build directories, default build),
 # JOBS=n (parallel build and test jobs), FUZZ_SECONDS=n, FUZZ_TARGETS=regex.
@@ -31,12 +31,15 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:d
            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 # `make run`: one row per event (dataset, action/outcome, source.ip, and the
-# user, URL or message), from the JSON lines `canh replay --format events` prints.
-JQ_ROW := [(.event.dataset // "generic"), ((.event.action // "-") + (if .event.outcome then "/" + .event.outcome else "" end)), (.source.ip // "-"), (.user.name // .url.original // .message // "-" | tostring | .[0:72])] | @tsv
+# most telling of user, rule, command, URL, DNS name or message), from the
+# JSON lines `canh replay --format events` prints.
+JQ_ROW := [(.event.dataset // "generic"), ((.event.action // .event.type // "-") + (if .event.outcome then "/" + .event.outcome else "" end)), (.source.ip // "-"), (.user.name // .rule.name // .process.command_line // .url.original // .dns.question.name // .message // "-" | tostring | .[0:72])] | @tsv
 
 CTEST_FLAGS := -j $(JOBS) --output-on-failure --no-tests=error
 
 .PHONY: all build deps run test test-release test-asan debug fuzz bench format clean distclean
+# Ninja already builds in parallel; the targets themselves run in order.
+.NOTPARALLEL:
 
 all: build
 

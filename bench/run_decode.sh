@@ -14,8 +14,8 @@
 #    concatenates the OSSEC sample logs into bench/data/LINES/ossec.log.
 # 2. Builds the release preset (bench_decode and canh).
 # 3. bench_decode: records in memory, decode only and decode + JSON, one core.
-# 4. Whole programs over the same files, output to /dev/null, median of
-#    PEER_RUNS: `canh replay --format events` and the peers:
+# 4. Whole programs over the same files, output to /dev/null, median CPU time
+#    (user + system) of PEER_RUNS: `canh replay --format events` and the peers:
 #      sshd.log   lognormalizer (liblognorm 2, rsyslog's normalizer) + bench/peers/sshd.rulebase, JSON out
 #      nginx.log  lognormalizer + bench/peers/nginx.rulebase, JSON out; goaccess --log-format=COMBINED, JSON report
 #      eve.json   jq -c .  (JSON parse and re-encode)
@@ -58,31 +58,40 @@ fi
 
 # ---- 2. build ----------------------------------------------------------------
 rel=$BUILD/release
-[[ -f $rel/CMakeCache.txt ]] || cmake --preset release -B "$rel" >/dev/null
-cmake --build "$rel" --target bench_decode canh >/dev/null
+if [[ ! -f $rel/CMakeCache.txt ]] && ! log=$(cmake --preset release -B "$rel" 2>&1); then
+    echo "$log" | tail -40 >&2
+    echo "run_decode.sh: configuring $rel failed" >&2
+    exit 1
+fi
+if ! log=$(cmake --build "$rel" --target bench_decode canh 2>&1); then
+    echo "$log" | tail -40 >&2
+    echo "run_decode.sh: building $rel failed" >&2
+    exit 1
+fi
 canh=$rel/src/cli/canh
 bench=$rel/bench/bench_decode
 
 # ---- 3. in memory ------------------------------------------------------------
-echo "== bench_decode: $RUNS runs per file and mode, median (one core)" >&2
+echo "== bench_decode: $RUNS runs per file and mode, median CPU time (one core)" >&2
 tsv=$(mktemp)
 trap 'rm -f "$tsv"' EXIT
 "$bench" --runs "$RUNS" --tsv "${inputs[@]}" | tee "$tsv" >&2
 
 # ---- 4. whole programs -------------------------------------------------------
-# median_secs CMD: runs `bash -c CMD` PEER_RUNS times, prints the median
-# wall time in seconds, or "fail".
+# median_secs CMD: runs `bash -c CMD` PEER_RUNS times and prints the median
+# CPU time (user + system, children included) in seconds, or "fail". CPU
+# time, not wall time: on a shared machine it is the work done on the
+# core(s), not the time spent queueing behind other processes.
 median_secs() {
     local -a t=()
-    local i s e
+    local i tm
+    local TIMEFORMAT='%3U %3S'
     for ((i = 0; i < PEER_RUNS; i++)); do
-        s=$EPOCHREALTIME
-        if ! bash -c "$1" </dev/null >/dev/null 2>&1; then
+        if ! tm=$({ time bash -c "$1" </dev/null >/dev/null 2>&1; } 2>&1); then
             echo fail
             return
         fi
-        e=$EPOCHREALTIME
-        t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.6f", e - s }')")
+        t+=("$(awk -v t="$tm" 'BEGIN { split(t, a, " "); printf "%.3f", a[1] + a[2] }')")
     done
     printf '%s\n' "${t[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -119,12 +128,13 @@ out=$data/last-run.md
     echo "Canh decode benchmark — $(date -u +%Y-%m-%d) — commit $rev"
     echo "machine: ${cpu:-unknown CPU}, $(nproc) cores, $mem; $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "command: bench/run_decode.sh (LINES=$LINES RUNS=$RUNS PEER_RUNS=$PEER_RUNS)"
+    echo "timing: CPU time (user + system) of one thread / one process; medians"
     echo
     echo "| input | records | recognised | canh decode rec/s (ns/rec) | canh decode+JSON rec/s | canh replay rec/s | peer | peer rec/s | canh replay ÷ peer |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
 } >"$out"
 
-echo "== whole programs: median of $PEER_RUNS runs, output to /dev/null" >&2
+echo "== whole programs: median CPU time of $PEER_RUNS runs, output to /dev/null" >&2
 declare -A decode_rps=() recognised=()
 while IFS=$'\t' read -r name recs bytes drps dns jrps jns recog census; do
     path=$data/$name

@@ -14,12 +14,14 @@
 # docs/dependencies.md saying why.
 set -euo pipefail
 
-# Build and test: compiler and build tools, the libraries the modules link,
-# the unit and end-to-end test frameworks, jq (`make run` output, bench peer).
+# Build and test: compiler and build tools, the libraries the modules link
+# (keep in step with every pkg_check_modules in the CMakeLists and with
+# docs/dependencies.md), the unit and end-to-end test frameworks, and jq
+# (`make run` output, bench peer).
 base=(
     build-essential gcc cmake ninja-build pkg-config
     libfyaml-dev libjansson-dev zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev
-    libzip-dev libxml2-dev
+    libzip-dev libxml2-dev libxlsxwriter-dev libhyperscan-dev
     libcmocka-dev python3 python3-pytest
     jq
 )

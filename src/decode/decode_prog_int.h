@@ -77,10 +77,12 @@ int canh_pmod_match(const canh_decode_t *d, enum canh_dec_id id, size_t tab, can
 /* ---- shared helpers (decode_prog_common.c) --------------------------------- */
 
 /* Completes address fields after captures: source.address that is an IP
- * also becomes source.ip, a host name source.domain; placeholders such as
- * "unknown", "(null)", "UNKNOWN", "?" are dropped; source.address is filled
- * from source.ip when absent. The same for destination. user.name and
- * source.user.name placeholders ("???", "(unknown)", "UNKNOWN") are dropped. */
+ * also becomes source.ip, a host name source.domain; one that is neither
+ * (a cut-off or garbled line) and placeholders such as "unknown", "(null)",
+ * "UNKNOWN", "?" are dropped; a source.domain that is not a host name is
+ * dropped; source.address is filled from source.ip when absent. The same for
+ * destination. Placeholder user names ("???", "(unknown)", "UNKNOWN") in
+ * user.name, source.user.name and user.effective.name are dropped. */
 void canh_prog_fix_fields(canh_event_t *ev);
 
 /* True for a plausible DNS host name (letters, digits, '-', '.', '_';

@@ -86,7 +86,7 @@ static inline bool listed(const prog_case_t *c, const char *name)
 /* Decodes line into ev from an exact-size copy; the caller frees *copy
  * after it is done with ev. */
 static inline void decode_exact(canh_decode_t *d, canh_event_t *ev, const char *line, size_t n,
-                         char **copy)
+                                char **copy)
 {
     char *p = malloc(n ? n : 1);
     assert_non_null(p);
