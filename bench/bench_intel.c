@@ -10,9 +10,11 @@
  * in 2000::/3: /48 40%, /64 30%, /56 15%, /128 8%, /32 5%, /16-/31 2%),
  * as text indicators from four feeds; builds one snapshot from them with
  * canh_intel_snap_build and reports build time, canh_intel_snap_memory and
- * the RSS delta. Then lookups/s (median of --runs passes over --lookups
- * pre-generated addresses, default 4M): random IPv4 addresses (most miss:
- * the table covers ~18% of the space), IPv4 addresses inside listed
+ * the RSS delta. Then lookups/s (median of --runs rounds over --lookups
+ * pre-generated addresses, default 4M; each round runs every case once, and
+ * rates are per CPU-second of the measuring thread, so other load on the
+ * machine takes less off them): random IPv4 addresses (about 40% match,
+ * mostly through the few large prefixes), IPv4 addresses inside listed
  * prefixes (all hit; mostly /32s, the deepest path), all-covering and
  * longest-only; the same for IPv6 (random addresses in 2000::/3). The IPv4
  * rows are repeated on the same prefixes with the 16-bit root stride (what
@@ -308,31 +310,18 @@ static void *thread_job(void *arg)
     return NULL;
 }
 
-/* Median lookups/s over runs; *hit_pct receives the share that matched. */
-static double rate(job_t j, int runs, double *hit_pct)
-{
-    double r[MAX_RUNS];
-    run_job(&j); /* warm-up */
-    for (int i = 0; i < runs; i++) {
-        run_job(&j);
-        r[i] = (double)j.n / j.secs;
-    }
-    if (hit_pct)
-        *hit_pct = 100.0 * (double)j.hits / (double)j.n;
-    return median(r, runs);
-}
-
-/* Aggregate lookups/s of two threads each running the job once. */
+/* Two threads each running the job once: the sum of their per-CPU-second
+ * rates (what two cores give when each has one to itself). */
 static double rate2(job_t j)
 {
     job_t a = j, b = j;
     pthread_t ta, tb;
-    double t0 = now_s();
+    run_job(&a); /* warm-up */
     pthread_create(&ta, NULL, thread_job, &a);
     pthread_create(&tb, NULL, thread_job, &b);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
-    return 2.0 * (double)j.n / (now_s() - t0);
+    return (double)a.n / a.secs + (double)b.n / b.secs;
 }
 
 static void row(const char *what, double rps, double hit, double peer)
@@ -381,11 +370,13 @@ static void bench_ip(size_t n4, size_t n6, size_t nl, int runs)
     uint8_t *r4 = xmalloc(nl * 4), *h4 = xmalloc(nl * 4), *r6 = xmalloc(nl * 16),
             *h6 = xmalloc(nl * 16);
     for (size_t i = 0; i < nl; i++) {
-        uint32_t a = (uint32_t)rnd();
-        memcpy(r4 + 4 * i, &(uint32_t){__builtin_bswap32(a)}, 4);
+        uint32_t a = __builtin_bswap32((uint32_t)rnd());
+        memcpy(r4 + 4 * i, &a, 4);
         const v4p_t *q = &p4[below((uint32_t)n4)];
-        uint32_t host = q->len == 32 ? 0 : (uint32_t)rnd() & (uint32_t)((1ull << (32 - q->len)) - 1);
-        memcpy(h4 + 4 * i, &(uint32_t){__builtin_bswap32(q->addr | host)}, 4);
+        uint32_t host =
+            q->len == 32 ? 0 : (uint32_t)rnd() & (uint32_t)((1ull << (32 - q->len)) - 1);
+        uint32_t in = __builtin_bswap32(q->addr | host);
+        memcpy(h4 + 4 * i, &in, 4);
         v6_random(r6 + 16 * i);
         if (n6) {
             const uint8_t *q6 = p6[below((uint32_t)n6)];
@@ -394,7 +385,9 @@ static void bench_ip(size_t n4, size_t n6, size_t nl, int runs)
             unsigned len = q6[16];
             for (unsigned b = 0; b < 16; b++) {
                 unsigned bit = 8 * b;
-                uint8_t m = bit >= len ? 0 : len - bit >= 8 ? 0xff : (uint8_t)(0xff00u >> (len - bit));
+                uint8_t m = bit >= len       ? 0
+                            : len - bit >= 8 ? 0xff
+                                             : (uint8_t)(0xff00u >> (len - bit));
                 d[b] = (uint8_t)((q6[b] & m) | (d[b] & ~m));
             }
         }
@@ -437,8 +430,8 @@ static void bench_ip(size_t n4, size_t n6, size_t nl, int runs)
     printf("| RSS delta after build | %.1f MiB |\n", mib(rss1 - rss0));
     printf("| - IPv4 root table (%u-bit) + nodes | %.1f + %.1f MiB |\n", st.v4_stride,
            mib(st.v4_root), mib(st.v4_nodes));
-    printf("| - IPv4 with the 16-bit root: table + nodes | %.1f + %.1f MiB |\n",
-           mib(st16.v4_root), mib(st16.v4_nodes));
+    printf("| - IPv4 with the 16-bit root: table + nodes | %.1f + %.1f MiB |\n", mib(st16.v4_root),
+           mib(st16.v4_nodes));
     printf("| - IPv6 root table (16-bit) + nodes | %.1f + %.1f MiB |\n", mib(st.v6_root),
            mib(st.v6_nodes));
     printf("| - prefix nodes (parent, length, members) | %.1f MiB |\n",
@@ -452,58 +445,58 @@ static void bench_ip(size_t n4, size_t n6, size_t nl, int runs)
     printf("| lookup (%zu addresses, median of %d) | lookups/s | ns/lookup | matched | ÷ peer |\n",
            nl, runs);
     printf("| --- | --- | --- | --- | --- |\n");
-    double hit, pr, pi;
-    job_t j = {.s = s, .peer = &peer, .addr = r4, .n = nl, .mode = PEER};
-    pr = rate(j, runs, &hit);
-    j.addr = h4;
-    pi = rate(j, runs, &hit);
+    /* Every case runs once per round, rounds repeated: noise from other
+     * load on the machine falls on all cases alike. */
+    enum { PEER_R = 0, PEER_I = 1 };
     const struct {
         const char *what;
         const canh_intel_snap_t *s;
         const uint8_t *a;
+        bool v6;
         mode_t_ mode;
-        double peer;
+        int peer; /* the peer row to compare with, -1 = none */
     } cases[] = {
-        {"IPv4 random, longest (24-bit root)", s, r4, LONGEST, pr},
-        {"IPv4 random, all covering (24-bit root)", s, r4, ALL, pr},
-        {"IPv4 inside listed, longest (24-bit root)", s, h4, LONGEST, pi},
-        {"IPv4 inside listed, all covering (24-bit root)", s, h4, ALL, pi},
-        {"IPv4 random, longest (16-bit root)", s16, r4, LONGEST, pr},
-        {"IPv4 random, all covering (16-bit root)", s16, r4, ALL, pr},
-        {"IPv4 inside listed, longest (16-bit root)", s16, h4, LONGEST, pi},
-        {"IPv4 inside listed, all covering (16-bit root)", s16, h4, ALL, pi},
+        {"peer: IPv4 random, sorted ranges + binary search", s, r4, false, PEER, -1},
+        {"peer: IPv4 inside listed, sorted ranges + binary search", s, h4, false, PEER, -1},
+        {"IPv4 random, longest (24-bit root)", s, r4, false, LONGEST, PEER_R},
+        {"IPv4 random, all covering (24-bit root)", s, r4, false, ALL, PEER_R},
+        {"IPv4 inside listed, longest (24-bit root)", s, h4, false, LONGEST, PEER_I},
+        {"IPv4 inside listed, all covering (24-bit root)", s, h4, false, ALL, PEER_I},
+        {"IPv4 random, longest (16-bit root)", s16, r4, false, LONGEST, PEER_R},
+        {"IPv4 random, all covering (16-bit root)", s16, r4, false, ALL, PEER_R},
+        {"IPv4 inside listed, longest (16-bit root)", s16, h4, false, LONGEST, PEER_I},
+        {"IPv4 inside listed, all covering (16-bit root)", s16, h4, false, ALL, PEER_I},
+        {"IPv6 random in 2000::/3, longest", s, r6, true, LONGEST, -1},
+        {"IPv6 random in 2000::/3, all covering", s, r6, true, ALL, -1},
+        {"IPv6 inside listed, longest", s, h6, true, LONGEST, -1},
+        {"IPv6 inside listed, all covering", s, h6, true, ALL, -1},
     };
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        job_t k = {.s = cases[c].s, .addr = cases[c].a, .n = nl, .mode = cases[c].mode};
-        double v = rate(k, runs, &hit);
-        row(cases[c].what, v, hit, cases[c].peer);
-    }
-    j.addr = r4;
-    rate(j, 1, &hit);
-    row("peer: IPv4 random, sorted ranges + binary search", pr, hit, 0);
-    j.addr = h4;
-    rate(j, 1, &hit);
-    row("peer: IPv4 inside listed, sorted ranges + binary search", pi, hit, 0);
-    if (n6) {
-        const struct {
-            const char *what;
-            const uint8_t *a;
-            mode_t_ mode;
-        } c6[] = {
-            {"IPv6 random in 2000::/3, longest", r6, LONGEST},
-            {"IPv6 random in 2000::/3, all covering", r6, ALL},
-            {"IPv6 inside listed, longest", h6, LONGEST},
-            {"IPv6 inside listed, all covering", h6, ALL},
-        };
-        for (size_t c = 0; c < sizeof c6 / sizeof c6[0]; c++) {
-            job_t k = {.s = s, .addr = c6[c].a, .n = nl, .v6 = true, .mode = c6[c].mode};
-            double v = rate(k, runs, &hit);
-            row(c6[c].what, v, hit, 0);
+    enum { NC = sizeof cases / sizeof cases[0] };
+    size_t nc = n6 ? NC : NC - 4;
+    double res[NC][MAX_RUNS] = {{0}}, med[NC] = {0}, hit[NC] = {0};
+    for (int r = -1; r < runs; r++) { /* round -1 warms up */
+        for (size_t c = 0; c < nc; c++) {
+            job_t k = {.s = cases[c].s,
+                       .peer = &peer,
+                       .addr = cases[c].a,
+                       .n = nl,
+                       .v6 = cases[c].v6,
+                       .mode = cases[c].mode};
+            run_job(&k);
+            if (r >= 0)
+                res[c][r] = (double)k.n / k.secs;
+            hit[c] = 100.0 * (double)k.hits / (double)k.n;
         }
     }
+    for (size_t c = 0; c < nc; c++)
+        med[c] = median(res[c], runs);
+    for (size_t c = 2; c < nc; c++)
+        row(cases[c].what, med[c], hit[c], cases[c].peer >= 0 ? med[cases[c].peer] : 0);
+    row(cases[PEER_R].what, med[PEER_R], hit[PEER_R], 0);
+    row(cases[PEER_I].what, med[PEER_I], hit[PEER_I], 0);
     job_t k2 = {.s = s, .addr = r4, .n = nl, .mode = LONGEST};
     double v2 = rate2(k2);
-    row("IPv4 random, longest, 2 threads (aggregate, wall clock)", v2, 0, 0);
+    row("IPv4 random, longest, 2 threads (sum of both)", v2, 0, 0);
 
     /* The holder: what a worker pays per batch. */
     canh_intel_t *in;
@@ -532,7 +525,8 @@ static void bench_ip(size_t n4, size_t n6, size_t nl, int runs)
 
 /* ---- domains ------------------------------------------------------------------------ */
 
-static const char *const tlds[] = {"com", "net", "org", "ru", "cn", "vn", "info", "xyz", "top", "io"};
+static const char *const tlds[] = {"com", "net",  "org", "ru",  "cn",
+                                   "vn",  "info", "xyz", "top", "io"};
 
 static void rand_label(char *out, unsigned minl, unsigned maxl)
 {
@@ -594,7 +588,7 @@ static void bench_domains(size_t n, size_t nl, int runs)
         sorted[i] = ind[i].value;
     qsort(sorted, n, sizeof *sorted, cmp_str);
 
-    double r[MAX_RUNS], rp[MAX_RUNS];
+    double r[MAX_RUNS] = {0}, rp[MAX_RUNS] = {0};
     size_t hits = 0, phits = 0;
     uint32_t ids[16];
     for (int k = 0; k <= runs; k++) {
@@ -615,10 +609,10 @@ static void bench_domains(size_t n, size_t nl, int runs)
     printf("## Domains: %zu names\n\n", n);
     printf("build %.2f s; canh_intel_snap_memory %.1f MiB (name table %.1f MiB = %.1f B/name); "
            "RSS delta %.1f MiB\n\n",
-           build, mib(canh_intel_snap_memory(s)), mib(st.names),
-           (double)st.names / (double)n, mib(rss1 - rss0));
-    printf("| lookup (%zu names, median of %d) | lookups/s | ns/lookup | matched | ÷ peer |\n",
-           nl, runs);
+           build, mib(canh_intel_snap_memory(s)), mib(st.names), (double)st.names / (double)n,
+           mib(rss1 - rss0));
+    printf("| lookup (%zu names, median of %d) | lookups/s | ns/lookup | matched | ÷ peer |\n", nl,
+           runs);
     printf("| --- | --- | --- | --- | --- |\n");
     row("canh_intel_match_domain (name and parents)", v, 100.0 * (double)hits / (double)nl, pv);
     row("peer: sorted array, bsearch per suffix", pv, 100.0 * (double)phits / (double)nl, 0);
@@ -670,7 +664,7 @@ static void bench_hashes(size_t n, size_t nl, int runs)
     intel_snap_stats(s, &st);
     qsort(dig, n, 32, cmp_dig);
 
-    double r[MAX_RUNS], rp[MAX_RUNS];
+    double r[MAX_RUNS] = {0}, rp[MAX_RUNS] = {0};
     size_t hits = 0, phits = 0;
     uint32_t ids[16];
     for (int k = 0; k <= runs; k++) {
@@ -696,8 +690,9 @@ static void bench_hashes(size_t n, size_t nl, int runs)
            "(%.0f B/hash with the indicator copies); RSS delta %.1f MiB\n\n",
            build, mib(st.hashes), (double)st.hashes / (double)n, mib(canh_intel_snap_memory(s)),
            (double)canh_intel_snap_memory(s) / (double)n, mib(rss1 - rss0));
-    printf("| lookup (%zu hex digests, median of %d) | lookups/s | ns/lookup | matched | ÷ peer |\n",
-           nl, runs);
+    printf(
+        "| lookup (%zu hex digests, median of %d) | lookups/s | ns/lookup | matched | ÷ peer |\n",
+        nl, runs);
     printf("| --- | --- | --- | --- | --- |\n");
     row("canh_intel_match_hash (hex text)", v, 100.0 * (double)hits / (double)nl, pv);
     row("peer: decode + bsearch in sorted digests", pv, 100.0 * (double)phits / (double)nl, 0);
@@ -714,10 +709,14 @@ int main(int argc, char **argv)
     int runs = 5;
     uint64_t seed = 20261121;
     static const struct option opts[] = {
-        {"runs", required_argument, NULL, 'r'},   {"seed", required_argument, NULL, 's'},
-        {"v4", required_argument, NULL, '4'},     {"v6", required_argument, NULL, '6'},
-        {"domains", required_argument, NULL, 'd'}, {"hashes", required_argument, NULL, 'h'},
-        {"lookups", required_argument, NULL, 'l'}, {"quick", no_argument, NULL, 'q'},
+        {"runs", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},
+        {"v4", required_argument, NULL, '4'},
+        {"v6", required_argument, NULL, '6'},
+        {"domains", required_argument, NULL, 'd'},
+        {"hashes", required_argument, NULL, 'h'},
+        {"lookups", required_argument, NULL, 'l'},
+        {"quick", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0},
     };
     int c;

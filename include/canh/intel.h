@@ -36,17 +36,17 @@ canh_ioc_type_t canh_ioc_type_parse(const char *s);
  * hands out copies; a snapshot owns its own). Times are Unix seconds; 0 =
  * unknown (expires 0 = never). */
 typedef struct canh_indicator {
-    int64_t id;            /* store row id (0 before it is stored) */
+    int64_t id; /* store row id (0 before it is stored) */
     canh_ioc_type_t type;
-    char *value;           /* normalised (canh_ioc_normalize) */
-    char *source;          /* feed name given at import ("vncert-botnet", "feodo") */
-    char *threat;          /* kind of threat: botnet, c2, malware, phishing, scanner, spam... */
-    char *family;          /* malware/botnet family or name, may be NULL */
+    char *value;  /* normalised (canh_ioc_normalize) */
+    char *source; /* feed name given at import ("vncert-botnet", "feodo") */
+    char *threat; /* kind of threat: botnet, c2, malware, phishing, scanner, spam... */
+    char *family; /* malware/botnet family or name, may be NULL */
     int64_t first_seen;
     int64_t last_seen;
     int64_t expires;
-    int confidence;        /* 0-100; -1 unknown */
-    char *extra;           /* JSON object text with the feed's other columns, or NULL */
+    int confidence; /* 0-100; -1 unknown */
+    char *extra;    /* JSON object text with the feed's other columns, or NULL */
 } canh_indicator_t;
 
 /* Frees the strings of ind (not ind itself) and zeroes them. */
@@ -88,11 +88,13 @@ typedef struct canh_intel_snap canh_intel_snap_t;
  * canh_intel_snap_skipped). Indices follow the input order of the kept
  * indicators. The snapshot starts unshared; canh_intel_swap takes it over.
  * Returns CANH_OK, CANH_EINVAL (bad arguments), CANH_ENOMEM, or
- * CANH_ELIMIT (more than 2^30 indicators or 4 GiB of strings). */
+ * CANH_ELIMIT (more than 2^29 indicators or 4 GiB of strings). */
 int canh_intel_snap_build(const canh_indicator_t *ind, size_t n, int64_t now,
                           canh_intel_snap_t **out, canh_errbuf_t *eb);
+/* Frees a snapshot that no holder owns (NULL is a no-op). */
 void canh_intel_snap_destroy(canh_intel_snap_t *s);
-/* Number of indicators in the snapshot; index i in [0, count). */
+/* Number of indicators in the snapshot; index i in [0, count). get returns
+ * the snapshot's copy (valid while the snapshot is), NULL if i >= count. */
 size_t canh_intel_snap_count(const canh_intel_snap_t *s);
 const canh_indicator_t *canh_intel_snap_get(const canh_intel_snap_t *s, uint32_t i);
 /* Bytes the snapshot holds: lookup structures plus the indicator copies and
@@ -104,6 +106,8 @@ void canh_intel_snap_skipped(const canh_intel_snap_t *s, size_t *expired, size_t
 
 /* Lookups write up to max indicator indices into ids and return how many
  * matched in total (which may exceed max). They never allocate or block.
+ * Entries of ids past the returned count (up to max) may be overwritten;
+ * ids may be NULL when max is 0.
  *
  * Every lookup accepts s == NULL (no match). Where several indicators share
  * one prefix or name they come in index order.
@@ -111,8 +115,8 @@ void canh_intel_snap_skipped(const canh_intel_snap_t *s, size_t *expired, size_t
  * IP: every indicator whose prefix covers addr, longest prefix first.
  * addr is 4 bytes (v4) or 16 bytes (v6) in network order. An IPv4-mapped
  * IPv6 address (::ffff:a.b.c.d) is looked up as the IPv4 address. */
-size_t canh_intel_match_ip(const canh_intel_snap_t *s, const uint8_t *addr, bool v6,
-                           uint32_t *ids, size_t max);
+size_t canh_intel_match_ip(const canh_intel_snap_t *s, const uint8_t *addr, bool v6, uint32_t *ids,
+                           size_t max);
 /* Only the longest covering prefix's indicators. */
 size_t canh_intel_match_ip_longest(const canh_intel_snap_t *s, const uint8_t *addr, bool v6,
                                    uint32_t *ids, size_t max);
@@ -128,11 +132,9 @@ size_t canh_intel_match_domain(const canh_intel_snap_t *s, canh_str_t name, uint
  * domain indicator and, when the host is an IP, as an IP indicator. Order:
  * URL indicators, then the host's (domain: the name, then its parents; IP:
  * longest prefix first). */
-size_t canh_intel_match_url(const canh_intel_snap_t *s, canh_str_t url, uint32_t *ids,
-                            size_t max);
+size_t canh_intel_match_url(const canh_intel_snap_t *s, canh_str_t url, uint32_t *ids, size_t max);
 /* Hash: md5/sha1/sha256 chosen by length, hex case-insensitive. */
-size_t canh_intel_match_hash(const canh_intel_snap_t *s, canh_str_t hex, uint32_t *ids,
-                             size_t max);
+size_t canh_intel_match_hash(const canh_intel_snap_t *s, canh_str_t hex, uint32_t *ids, size_t max);
 /* Any value: guesses its type like canh_ioc_normalize (defanged forms
  * accepted) and dispatches. A CIDR value matches the prefixes that cover
  * all of it (those no longer than it), longest first. */
@@ -142,8 +144,10 @@ size_t canh_intel_match_any(const canh_intel_snap_t *s, canh_str_t value, uint32
 /* ---- atomic swap ----------------------------------------------------------- */
 typedef struct canh_intel canh_intel_t;
 
+/* A holder with no snapshot. CANH_OK, CANH_EINVAL (out NULL), CANH_ENOMEM. */
 int canh_intel_create(canh_intel_t **out);
-/* Destroys the holder and its current snapshot; no reader may hold one. */
+/* Destroys the holder and its current snapshot; no reader may hold one.
+ * NULL is a no-op. */
 void canh_intel_destroy(canh_intel_t *in);
 /* Installs snap (ownership passes to the holder; NULL uninstalls). The
  * previous snapshot is freed once its last reader releases it (by that

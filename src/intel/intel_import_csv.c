@@ -929,8 +929,7 @@ int canh_intel_imp_csv(canh_intel_imp_t *im, canh_str_t data)
         }
         if (k == REC_EOF) {
             /* only comments: the last may be the header of an empty list */
-            canh_str_t first = first_data_line(data, 0, &comment);
-            (void)first;
+            first_data_line(data, 0, &comment);
             char delim = ',';
             if (comment.p && (rc = comment_header(tab, comment, &delim)) == CANH_OK)
                 goto out;

@@ -756,7 +756,7 @@ static bool ptest(pp_t *p, pres_t *res)
 
 static bool pcmp_and(pp_t *p, pres_t *res)
 {
-    pres_t b;
+    pres_t b = {0, false};
     if (!ptest(p, res))
         return false;
     while (pkw(p, "AND")) {
@@ -772,7 +772,7 @@ static bool pcmp_and(pp_t *p, pres_t *res)
 
 static bool pcmp_or(pp_t *p, pres_t *res)
 {
-    pres_t b;
+    pres_t b = {0, false};
     if (!pcmp_and(p, res))
         return false;
     while (pkw(p, "OR")) {
@@ -839,7 +839,7 @@ static bool pobs_and(pp_t *p, pres_t *res)
 
 static bool pobs_or(pp_t *p, pres_t *res)
 {
-    pres_t b;
+    pres_t b = {0, false};
     if (!pobs_and(p, res))
         return false;
     while (pkw(p, "OR")) {

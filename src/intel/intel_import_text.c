@@ -61,11 +61,11 @@ static canh_str_t first_word(canh_str_t s, canh_str_t *rest)
     return canh_str_sub(s, 0, i);
 }
 
-/* Comment text after '#' or ';' markers and blanks. */
+/* Comment text after '#', ';' or ',' markers and blanks. */
 static canh_str_t comment_text(canh_str_t s)
 {
     size_t i = 0;
-    while (i < s.n && (s.p[i] == '#' || s.p[i] == ';' || is_space(s.p[i])))
+    while (i < s.n && (s.p[i] == '#' || s.p[i] == ';' || s.p[i] == ',' || is_space(s.p[i])))
         i++;
     return canh_str_trim(canh_str_sub(s, i, s.n));
 }

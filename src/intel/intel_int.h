@@ -3,13 +3,14 @@
  * src/intel, tests/unit/intel and bench/ includes it.
  *
  * The snapshot (struct canh_intel_snap) holds copies of the indicators and
- * four kinds of lookup structure over them:
+ * three kinds of lookup structure over them:
  *   - IP prefixes: one compressed multibit trie per family (intel_lpm_t)
- *     whose leaves are prefix nodes; a prefix node knows its next-shorter
- *     covering prefix (parent) and the indicators with exactly its prefix;
+ *     whose leaves name the longest covering prefix, each prefix linked to
+ *     its next-shorter covering prefix (parent), so that all covering
+ *     prefixes are a walk up the links;
  *   - domains and URLs: open-addressing tables of normalised names
- *     (intel_strtab_t);
- *   - hashes: binary digests sorted and bucketed by their leading bits
+ *     (intel_strtab_t); a domain lookup probes the name and each parent;
+ *   - hashes: ordered open-addressing tables of binary digest prefixes
  *     (intel_hashset_t). */
 #ifndef CANH_INTEL_INT_H
 #define CANH_INTEL_INT_H
@@ -27,9 +28,9 @@
 /* Limits (kept here until they move to include/canh/limits.h). */
 /* Longest indicator value canh_ioc_normalize accepts (a long URL). */
 #define CANH_INTEL_MAX_VALUE 4096u
-/* Most indicators one snapshot holds: indices are uint32 and prefix node
- * ids use 31 bits. */
-#define CANH_INTEL_MAX_INDICATORS (1u << 30)
+/* Most indicators one snapshot holds: a trie leaf carries an indicator
+ * index or prefix node id in 29 bits. */
+#define CANH_INTEL_MAX_INDICATORS (1u << 29)
 /* Most bytes of indicator strings (values, sources, extra JSON) one
  * snapshot holds: string offsets are uint32 while it is built. */
 #define CANH_INTEL_MAX_STRINGS (UINT32_MAX - 1u)
@@ -68,13 +69,19 @@ size_t intel_digest_len(canh_ioc_type_t t);
  * fragment; IPv6 literals lose their brackets. false if there is none. */
 bool intel_url_host(canh_str_t url, canh_str_t *host);
 
+/* count * size zeroed bytes from canh_malloc (free with canh_free), backed
+ * by huge pages where the kernel offers them when large: for the tables
+ * that lookups read at random. NULL on overflow or failure. */
+void *intel_table_alloc(size_t count, size_t size);
+
 /* ---- IP prefixes: the compressed multibit trie ----------------------------
  *
  * The first `stride` bits (16 or 24) of an address index a direct table;
  * each further byte is resolved by a node covering 256 values, stored
  * compressed as runs of equal entries. An entry is 0 (no prefix covers the
- * address), a prefix node id + 1 (bit 31 clear), or INTEL_LPM_CHILD | the
- * word offset of a child node in the pool. A node is one of
+ * address), a leaf (bit 31 clear: the longest covering prefix, see
+ * INTEL_LEAF_DIRECT), or INTEL_LPM_CHILD | the word offset of a child node
+ * in the pool. A node is one of
  *   SMALL  (<= INTEL_LPM_SMALL runs): header (byte 0 = 1, byte 1 = runs-1),
  *          the start byte of runs 1.. packed four to a word, one entry per run;
  *   BITMAP (more runs): header (byte 0 = 0, bytes 1-3 = runs starting in the
@@ -90,6 +97,14 @@ bool intel_url_host(canh_str_t url, canh_str_t *host);
 
 #define INTEL_LPM_CHILD 0x80000000u
 #define INTEL_LPM_SMALL 16u
+/* A leaf is INTEL_LEAF_DIRECT | the indicator index when the prefix has one
+ * indicator (most do: no further read to report it), plus INTEL_LEAF_TOP
+ * when no other prefix covers it (no read to learn that there is no
+ * parent); else the prefix node id + 1. Parent links use the same
+ * encoding. */
+#define INTEL_LEAF_DIRECT 0x40000000u
+#define INTEL_LEAF_TOP 0x20000000u
+#define INTEL_LEAF_MASK 0x1fffffffu
 
 typedef struct intel_lpm {
     uint32_t *root;   /* 2^stride entries; NULL when the family has no prefix */
@@ -106,7 +121,7 @@ typedef struct intel_lpm {
 typedef struct intel_prefix {
     uint8_t key[16]; /* masked address */
     uint8_t len;
-    uint32_t nid; /* prefix node id, < 2^31 - 1 */
+    uint32_t leaf; /* the entry for addresses it is the longest match of */
 } intel_prefix_t;
 
 /* Builds t from p[0..n), which must be distinct, masked and sorted by (key,
@@ -119,28 +134,14 @@ size_t intel_lpm_memory(const intel_lpm_t *t);
 
 #define INTEL_LPM_SKIP 2u
 
-static inline uint32_t intel_lpm_node_get(const uint32_t *node, unsigned b)
-{
-    uint32_t h = node[0];
-    if (h & 1u) {
-        unsigned starts = (h >> 8) & 0xffu; /* runs - 1 */
-        const uint8_t *st = (const uint8_t *)(node + 1);
-        unsigned i = 0;
-        for (unsigned j = 0; j < starts; j++)
-            i += st[j] <= b;
-        return node[1 + (starts + 3) / 4 + i];
-    }
-    unsigned w = b >> 6;
-    uint64_t bits;
-    memcpy(&bits, node + 1 + 2 * w, sizeof bits);
-    unsigned before = (h >> (8 * w)) & 0xffu; /* byte 0 is 0 for BITMAP nodes */
-    unsigned rank = before + (unsigned)__builtin_popcountll(bits & ((2ull << (b & 63)) - 1)) - 1;
-    return node[9 + rank];
-}
+/* Follows child entry e from byte d of key down to a leaf (intel_lpm.c;
+ * out of line, so that the common one-read lookup stays small). */
+uint32_t intel_lpm_walk(const intel_lpm_t *t, const uint8_t *key, uint32_t e, unsigned d);
 
-/* Longest match: the prefix node id + 1 of the longest prefix covering key
- * (width bytes), or 0. */
-static inline uint32_t intel_lpm_lookup(const intel_lpm_t *t, const uint8_t *key)
+/* Longest match: the leaf of the longest prefix covering key (width
+ * bytes), or 0. */
+__attribute__((always_inline)) static inline uint32_t intel_lpm_lookup(const intel_lpm_t *t,
+                                                                       const uint8_t *key)
 {
     if (!t->root)
         return 0;
@@ -153,20 +154,8 @@ static inline uint32_t intel_lpm_lookup(const intel_lpm_t *t, const uint8_t *key
         e = t->root[(uint32_t)key[0] << 8 | key[1]];
         d = 2;
     }
-    while (e & INTEL_LPM_CHILD) {
-        const uint32_t *node = t->pool + (e & ~INTEL_LPM_CHILD);
-        if ((node[0] & 0xffu) == INTEL_LPM_SKIP) {
-            unsigned n = (node[0] >> 8) & 0xffu, w = (n + 3) / 4;
-            const uint8_t *b = (const uint8_t *)(node + 1);
-            unsigned diff = 0;
-            for (unsigned i = 0; i < n; i++)
-                diff |= b[i] ^ key[d + i];
-            e = node[1 + w + (diff != 0)];
-            d += n;
-        } else {
-            e = intel_lpm_node_get(node, key[d++]);
-        }
-    }
+    if (e & INTEL_LPM_CHILD)
+        e = intel_lpm_walk(t, key, e, d);
     return e;
 }
 
@@ -187,8 +176,9 @@ typedef struct intel_strtab {
     size_t rec_len; /* words */
 } intel_strtab_t;
 
-/* The hash of s[from..n) computed from the right, so the hashes of every
- * suffix of a name come out of one pass. */
+/* Names hash with FNV-1a taken from the last byte to the first, so that
+ * one pass over a name yields the hash of every suffix; intel_hash_final
+ * mixes it before it picks a slot. */
 #define INTEL_FNV_OFFSET 0xcbf29ce484222325ull
 #define INTEL_FNV_PRIME 0x100000001b3ull
 static inline uint64_t intel_hash_step(uint64_t h, unsigned char c)
@@ -204,29 +194,46 @@ static inline uint64_t intel_hash_final(uint64_t h)
     h ^= h >> 33;
     return h;
 }
+/* The (unmixed) hash of s[0..n). */
 uint64_t intel_hash_str(const char *s, size_t n);
 
 /* Builds t over the snapshot's indicators of the given type (URL or
  * DOMAIN), writing their indices to s->members from *pos on; *pos advances. */
-int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t type,
-                       size_t *pos);
+int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t type, size_t *pos);
 void intel_strtab_fini(intel_strtab_t *t);
 size_t intel_strtab_memory(const intel_strtab_t *t);
+/* Starts loading the slot a probe with hash h reads first: a name's
+ * suffixes are probed one after another, and their misses can overlap. */
+static inline void intel_strtab_prefetch(const intel_strtab_t *t, uint64_t h)
+{
+    if (t->slots)
+        __builtin_prefetch(&t->slots[intel_hash_final(h) & t->mask]);
+}
 /* The record whose name is key[0..n) (h = intel_hash_str(key, n)), or NULL. */
 const uint32_t *intel_strtab_find(const intel_strtab_t *t, uint64_t h, const char *key, size_t n);
 
 /* ---- hashes ----------------------------------------------------------------
  *
- * Digests sorted ascending (ties by indicator index), with a table of where
- * each value of the leading `bits` bits starts. About dlen + 4 + 4 bytes per
- * digest: 40 for SHA-256. */
+ * An ordered open-addressing table: digests sorted (ties by indicator
+ * index), each placed at its home slot, home(d) = (first 32 bits of d *
+ * home_n) >> 32 with home_n = 5/4 of the digests, or right after the
+ * previous digest when that slot is taken. A probe reads from the home slot
+ * on, usually within one cache line, and stops at an empty slot or a larger
+ * digest. A slot keeps the first 12 bytes of the digest and the indicator
+ * index: 16 bytes, 20 per digest; a match on those 12 bytes is confirmed
+ * against the indicator's value. */
+typedef struct intel_hslot {
+    uint64_t hi;  /* digest bytes 0-7, big-endian: integer order is digest order */
+    uint32_t lo;  /* digest bytes 8-11, big-endian */
+    uint32_t idx; /* indicator index; UINT32_MAX = empty */
+} intel_hslot_t;
+
 typedef struct intel_hashset {
-    uint8_t *dig;     /* n * dlen bytes */
-    uint32_t *idx;    /* n indicator indices */
-    uint32_t *bucket; /* 2^bits + 1 */
-    uint32_t n;
-    unsigned dlen;
-    unsigned bits;
+    intel_hslot_t *slot;
+    size_t len;      /* slots: home_n plus the overflow past the last home */
+    uint32_t home_n; /* 0 = empty set */
+    uint32_t n;      /* digests */
+    unsigned dlen;   /* 16, 20 or 32 */
 } intel_hashset_t;
 
 int intel_hashset_build(intel_hashset_t *hs, const canh_intel_snap_t *s, canh_ioc_type_t type);
@@ -234,8 +241,8 @@ void intel_hashset_fini(intel_hashset_t *hs);
 size_t intel_hashset_memory(const intel_hashset_t *hs);
 /* Writes the indices of digest d's indicators to ids[k..max) and returns k
  * plus their number. */
-size_t intel_hashset_match(const intel_hashset_t *hs, const uint8_t *d, uint32_t *ids,
-                           size_t max, size_t k);
+size_t intel_hashset_match(const canh_intel_snap_t *s, const intel_hashset_t *hs, const uint8_t *d,
+                           uint32_t *ids, size_t max, size_t k);
 
 /* ---- the snapshot ---------------------------------------------------------- */
 
@@ -244,7 +251,7 @@ size_t intel_hashset_match(const intel_hashset_t *hs, const uint8_t *d, uint32_t
 typedef struct intel_pnode {
     uint32_t m;
     uint32_t count;
-    uint32_t parent; /* parent id + 1, 0 = none */
+    uint32_t parent; /* the parent's leaf value, 0 = none */
 } intel_pnode_t;
 
 struct canh_intel_snap {
@@ -262,6 +269,10 @@ struct canh_intel_snap {
     uint32_t npn, n4;
     intel_pnode_t *pn;
     uint8_t *pn_len; /* prefix length of each node */
+    /* By indicator index, for IP indicators alone on their prefix (direct
+     * leaves): the parent link and the prefix length. */
+    uint32_t *ip_parent;
+    uint8_t *ip_len;
     intel_lpm_t v4, v6;
 
     intel_strtab_t dom, url;

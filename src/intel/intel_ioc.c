@@ -8,8 +8,8 @@
 #include "intel_int.h"
 
 static const char *const type_names[] = {
-    [CANH_IOC_NONE] = "none", [CANH_IOC_IP] = "ip",     [CANH_IOC_DOMAIN] = "domain",
-    [CANH_IOC_URL] = "url",   [CANH_IOC_MD5] = "md5",   [CANH_IOC_SHA1] = "sha1",
+    [CANH_IOC_NONE] = "none",     [CANH_IOC_IP] = "ip",   [CANH_IOC_DOMAIN] = "domain",
+    [CANH_IOC_URL] = "url",       [CANH_IOC_MD5] = "md5", [CANH_IOC_SHA1] = "sha1",
     [CANH_IOC_SHA256] = "sha256",
 };
 
@@ -63,7 +63,7 @@ static inline int hexval(unsigned char c)
 /* Hex digit value + 1, 0 for anything else: decoding is a table read per
  * character and one test per digest instead of a branch per character. */
 #define H(c) [c] = (c) - '0' + 1
-#define L(c) [c] = (c) - 'a' + 11, [(c) - 32] = (c) - 'a' + 11
+#define L(c) [c] = (c) - 'a' + 11, [(c)-32] = (c) - 'a' + 11
 static const uint8_t hex_tab[256] = {
     H('0'), H('1'), H('2'), H('3'), H('4'), H('5'), H('6'), H('7'),
     H('8'), H('9'), L('a'), L('b'), L('c'), L('d'), L('e'), L('f'),
@@ -153,10 +153,18 @@ static void mask_bits(uint8_t *a, unsigned len, unsigned bytes)
     }
 }
 
+/* Fails with the reason in eb (the error is returned here, not taken from
+ * canh_errf, so the analysers see every failing path return nonzero). */
+#define BAD(...)                                                                                   \
+    do {                                                                                           \
+        canh_errf(eb, CANH_EINVAL, __VA_ARGS__);                                                   \
+        return CANH_EINVAL;                                                                        \
+    } while (0)
+
 int intel_ip_parse(canh_str_t s, bool allow_cidr, intel_ip_t *out, canh_errbuf_t *eb)
 {
     if (!s.p || s.n == 0)
-        return canh_errf(eb, CANH_EINVAL, "empty address");
+        BAD("empty address");
     intel_ip_t ip;
     memset(&ip, 0, sizeof ip);
     const char *slash = memchr(s.p, '/', s.n);
@@ -167,33 +175,32 @@ int intel_ip_parse(canh_str_t s, bool allow_cidr, intel_ip_t *out, canh_errbuf_t
         size_t n = pct ? (size_t)(pct - s.p) : an;
         char tmp[48];
         if (n == 0 || n >= sizeof tmp)
-            return canh_errf(eb, CANH_EINVAL, "not an IP address");
+            BAD("not an IP address");
         memcpy(tmp, s.p, n);
         tmp[n] = '\0';
         if (inet_pton(AF_INET6, tmp, ip.addr) != 1)
-            return canh_errf(eb, CANH_EINVAL, "not an IP address");
+            BAD("not an IP address");
         ip.v6 = true;
     } else if (!parse_v4(s.p, an, ip.addr)) {
-        return canh_errf(eb, CANH_EINVAL, "not an IP address");
+        BAD("not an IP address");
     }
     unsigned max = ip.v6 ? 128 : 32;
     ip.len = (uint8_t)max;
     if (slash) {
         if (!allow_cidr)
-            return canh_errf(eb, CANH_EINVAL, "a CIDR prefix where an address is expected");
+            BAD("a CIDR prefix where an address is expected");
         canh_str_t l = canh_str(slash + 1, s.n - an - 1);
         if (l.n == 0)
-            return canh_errf(eb, CANH_EINVAL, "CIDR prefix length missing");
+            BAD("CIDR prefix length missing");
         unsigned v = 0;
         for (size_t i = 0; i < l.n; i++) {
             if (l.p[i] < '0' || l.p[i] > '9')
-                return canh_errf(eb, CANH_EINVAL, "CIDR prefix length is not a number");
+                BAD("CIDR prefix length is not a number");
             if (v <= max)
                 v = v * 10 + (unsigned)(l.p[i] - '0');
         }
         if (v > max)
-            return canh_errf(eb, CANH_EINVAL, "CIDR prefix length %.*s out of range",
-                             (int)(l.n > 20 ? 20 : l.n), l.p);
+            BAD("CIDR prefix length %.*s out of range", (int)(l.n > 20 ? 20 : l.n), l.p);
         ip.len = (uint8_t)v;
     }
     mask_bits(ip.addr, ip.len, ip.v6 ? 16 : 4);
@@ -208,6 +215,8 @@ int intel_ip_parse(canh_str_t s, bool allow_cidr, intel_ip_t *out, canh_errbuf_t
     *out = ip;
     return CANH_OK;
 }
+
+#undef BAD
 
 /* Decimal digits of v (0-255) at out; returns how many. */
 static size_t put_dec(char *out, unsigned v)
@@ -251,24 +260,25 @@ size_t intel_ip_format(const intel_ip_t *ip, char *out)
 
 /* Copies in into buf (room for in.n + 1) undoing the usual defanging:
  * "[.]" and "(.)" -> ".", "[:]" -> ":", "[://]" -> "://", and a leading
- * "hxxp" / "hxxps" scheme (any case) -> "http" / "https". */
+ * "hxxp" / "hxxps" scheme (any case) -> "http" / "https". Each closing
+ * bracket is checked against the text written so far, so nested forms
+ * ("[[.]]") come out whole and the result holds no defanged form: undoing
+ * it again changes nothing. */
 static size_t defang(canh_str_t in, char *buf)
 {
     size_t n = 0;
-    for (size_t i = 0; i < in.n;) {
-        const char *p = in.p + i;
-        size_t left = in.n - i;
-        if (left >= 3 && ((p[0] == '[' && p[2] == ']') || (p[0] == '(' && p[2] == ')')) &&
-            (p[1] == '.' || (p[1] == ':' && p[0] == '['))) {
-            buf[n++] = p[1];
-            i += 3;
-        } else if (left >= 5 && memcmp(p, "[://]", 5) == 0) {
-            memcpy(buf + n, "://", 3);
-            n += 3;
-            i += 5;
-        } else {
-            buf[n++] = p[0];
-            i++;
+    for (size_t i = 0; i < in.n; i++) {
+        char c = in.p[i];
+        buf[n++] = c;
+        if (c != ']' && c != ')')
+            continue;
+        if (c == ']' && n >= 5 && memcmp(buf + n - 5, "[://]", 5) == 0) {
+            memcpy(buf + n - 5, "://", 3);
+            n -= 2;
+        } else if (n >= 3 && (buf[n - 3] == (c == ']' ? '[' : '(')) &&
+                   (buf[n - 2] == '.' || (buf[n - 2] == ':' && c == ']'))) {
+            buf[n - 3] = buf[n - 2];
+            n -= 2;
         }
     }
     buf[n] = '\0';
@@ -289,8 +299,7 @@ static canh_ioc_type_t put(const char *s, size_t n, canh_ioc_type_t t, char *out
                            canh_errbuf_t *eb)
 {
     if (!out || n >= cap) {
-        canh_errf(eb, CANH_ELIMIT, "normalised value needs %zu bytes, output has %zu", n + 1,
-                  cap);
+        canh_errf(eb, CANH_ELIMIT, "normalised value needs %zu bytes, output has %zu", n + 1, cap);
         return CANH_IOC_NONE;
     }
     memcpy(out, s, n);
@@ -500,9 +509,13 @@ static canh_ioc_type_t norm_url(canh_str_t v, bool scheme_optional, char *out, s
     bool bracket = false;
     if (h < e && v.p[h] == '[') {
         const char *close = memchr(v.p + h, ']', e - h);
+        canh_str_t lit =
+            close ? canh_str(v.p + h + 1, (size_t)(close - v.p) - h - 1) : CANH_STR_NULL;
         intel_ip_t ip;
-        if (!close || intel_ip_parse(canh_str(v.p + h + 1, (size_t)(close - v.p) - h - 1), false,
-                                     &ip, NULL) != CANH_OK) {
+        /* An IPv6 address, then the port or the end of the authority. */
+        if (!close || canh_str_chr(lit, ':') < 0 ||
+            intel_ip_parse(lit, false, &ip, NULL) != CANH_OK ||
+            ((size_t)(close - v.p) + 1 < e && close[1] != ':')) {
             canh_errf(eb, CANH_EINVAL, "bad IPv6 literal in URL");
             return CANH_IOC_NONE;
         }
@@ -578,7 +591,9 @@ canh_ioc_type_t canh_ioc_normalize(canh_str_t in, canh_ioc_type_t hint, char *ou
     case CANH_IOC_SHA1:
     case CANH_IOC_SHA256: return norm_hash(v, hint, out, cap, eb);
     case CANH_IOC_NONE: break;
-    default: canh_errf(eb, CANH_EINVAL, "unknown indicator type %d", (int)hint); return CANH_IOC_NONE;
+    default:
+        canh_errf(eb, CANH_EINVAL, "unknown indicator type %d", (int)hint);
+        return CANH_IOC_NONE;
     }
 
     /* Guessing: a scheme makes a URL; then IP or CIDR; then a hash by its

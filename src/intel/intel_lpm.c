@@ -15,6 +15,75 @@
 
 #define HUGE_PAGE (2u << 20)
 
+static inline uint32_t node_get(const uint32_t *node, unsigned b)
+{
+    uint32_t h = node[0];
+    if (h & 1u) {                           /* SMALL */
+        unsigned starts = (h >> 8) & 0xffu; /* runs - 1 */
+        const uint8_t *st = (const uint8_t *)(node + 1);
+        unsigned i = 0;
+        for (unsigned j = 0; j < starts; j++)
+            i += st[j] <= b;
+        return node[1 + (starts + 3) / 4 + i];
+    }
+    /* BITMAP: the rank of b among the run starts. */
+    unsigned w = b >> 6;
+    uint64_t bits;
+    memcpy(&bits, node + 1 + 2 * w, sizeof bits);
+    unsigned before = (h >> (8 * w)) & 0xffu; /* byte 0 is 0 for BITMAP nodes */
+    unsigned rank = before + (unsigned)__builtin_popcountll(bits & ((2ull << (b & 63)) - 1)) - 1;
+    return node[9 + rank];
+}
+
+uint32_t intel_lpm_walk(const intel_lpm_t *t, const uint8_t *key, uint32_t e, unsigned d)
+{
+    while (e & INTEL_LPM_CHILD) {
+        const uint32_t *node = t->pool + (e & ~INTEL_LPM_CHILD);
+        if ((node[0] & 0xffu) == INTEL_LPM_SKIP) {
+            unsigned n = (node[0] >> 8) & 0xffu, w = (n + 3) / 4;
+            const uint8_t *b = (const uint8_t *)(node + 1);
+            unsigned diff = 0;
+            for (unsigned i = 0; i < n; i++)
+                diff |= b[i] ^ key[d + i];
+            e = node[1 + w + (diff != 0)];
+            d += n;
+        } else {
+            e = node_get(node, key[d++]);
+        }
+    }
+    return e;
+}
+
+/* Huge pages for the 2 MiB-aligned part of [p, p + n), advice only: the
+ * large tables are read at random, and with 4 KiB pages nearly every read
+ * of them would also miss the TLB. Must come before the pages are touched. */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+void *intel_table_alloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    size_t n = count * size;
+    void *p = canh_malloc(n);
+    if (p) {
+        if (n >= 2 * HUGE_PAGE)
+            advise_huge(p, n);
+        memset(p, 0, n);
+    }
+    return p;
+}
+
 void intel_lpm_fini(intel_lpm_t *t)
 {
     canh_free(t->root_mem);
@@ -132,7 +201,7 @@ static int build_skip(intel_lpm_t *t, const intel_prefix_t *p, size_t lo, size_t
     /* A prefix ending exactly after the shared bytes (sorted first) covers
      * everything below: it is the default from here on. */
     while (lo < hi && p[lo].len == 8 * at)
-        next = p[lo++].nid + 1;
+        next = p[lo++].leaf;
     if (lo < hi) {
         int rc = build_node(t, p, lo, hi, at, next, &next);
         if (rc)
@@ -169,7 +238,7 @@ static int build_node(intel_lpm_t *t, const intel_prefix_t *p, size_t lo, size_t
         if (p[i].len <= end) {
             unsigned from = p[i].key[d], span = 1u << (end - p[i].len);
             for (unsigned b = from; b < from + span; b++)
-                vals[b] = p[i].nid + 1;
+                vals[b] = p[i].leaf;
         }
     /* The longer ones, grouped by byte d. Within a group the ones ending
      * here have byte d followed by zeros, so they sort first: the rest is
@@ -213,9 +282,7 @@ int intel_lpm_build(intel_lpm_t *t, const intel_prefix_t *p, size_t n, unsigned 
     uintptr_t a = (uintptr_t)t->root_mem;
     if (extra) {
         a = (a + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-#ifdef MADV_HUGEPAGE
-        (void)madvise((void *)a, bytes, MADV_HUGEPAGE);
-#endif
+        advise_huge((void *)a, bytes);
     }
     t->root = (uint32_t *)a;
     memset(t->root, 0, bytes);
@@ -224,7 +291,7 @@ int intel_lpm_build(intel_lpm_t *t, const intel_prefix_t *p, size_t n, unsigned 
     for (size_t i = 0; i < n; i++)
         if (p[i].len <= stride) {
             uint32_t from = key_bits(p[i].key, sb), span = 1u << (stride - p[i].len);
-            uint32_t v = p[i].nid + 1;
+            uint32_t v = p[i].leaf;
             for (uint32_t e = from; e < from + span; e++)
                 t->root[e] = v;
         }

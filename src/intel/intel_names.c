@@ -1,7 +1,5 @@
-/* intel_names.c - the name tables (domains, URLs) and the hash sets of a
- * snapshot: building and probing. Layouts are described in intel_int.h. */
-#include <stdlib.h>
-
+/* intel_names.c - the name tables (domains, URLs) of a snapshot: building
+ * and probing. The layout is described in intel_int.h. */
 #include "canh/mem.h"
 #include "intel_int.h"
 
@@ -60,8 +58,7 @@ const uint32_t *intel_strtab_find(const intel_strtab_t *t, uint64_t h, const cha
     }
 }
 
-int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t type,
-                       size_t *pos)
+int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t type, size_t *pos)
 {
     memset(t, 0, sizeof *t);
     size_t m = 0;
@@ -71,11 +68,11 @@ int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t 
         return CANH_OK;
     int rc = CANH_ENOMEM;
     size_t cap = pow2_at_least(2 * m);
-    uint32_t *gkey = canh_malloc(m * sizeof *gkey);   /* first indicator of each group */
+    uint32_t *gkey = canh_malloc(m * sizeof *gkey);    /* first indicator of each group */
     uint32_t *gcount = canh_calloc(m, sizeof *gcount); /* indicators per group */
-    uint32_t *gid = canh_malloc(m * sizeof *gid);     /* group of the j-th name */
-    size_t *goff = canh_malloc(m * sizeof *goff);     /* record offset of each group */
-    t->slots = canh_calloc(cap, sizeof *t->slots);
+    uint32_t *gid = canh_malloc(m * sizeof *gid);      /* group of the j-th name */
+    size_t *goff = canh_malloc(m * sizeof *goff);      /* record offset of each group */
+    t->slots = intel_table_alloc(cap, sizeof *t->slots);
     if (!gkey || !gcount || !gid || !goff || !t->slots)
         goto out;
     t->mask = (uint32_t)(cap - 1);
@@ -117,7 +114,7 @@ int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t 
         rc = CANH_ELIMIT;
         goto out;
     }
-    t->rec = canh_calloc(words, sizeof *t->rec);
+    t->rec = intel_table_alloc(words, sizeof *t->rec);
     if (!t->rec)
         goto out;
     t->rec_len = words;
@@ -147,8 +144,8 @@ int intel_strtab_build(canh_intel_snap_t *s, intel_strtab_t *t, canh_ioc_type_t 
     }
     for (size_t k = 0; k < cap; k++)
         if (t->slots[k])
-            t->slots[k] = (t->slots[k] & ~(uint64_t)UINT32_MAX) |
-                          (goff[(uint32_t)t->slots[k] - 1] + 1);
+            t->slots[k] =
+                (t->slots[k] & ~(uint64_t)UINT32_MAX) | (goff[(uint32_t)t->slots[k] - 1] + 1);
     *pos = at;
     rc = CANH_OK;
 out:
@@ -159,141 +156,4 @@ out:
     if (rc)
         intel_strtab_fini(t);
     return rc;
-}
-
-/* ---- hash sets --------------------------------------------------------------- */
-
-void intel_hashset_fini(intel_hashset_t *hs)
-{
-    canh_free(hs->dig);
-    canh_free(hs->idx);
-    canh_free(hs->bucket);
-    memset(hs, 0, sizeof *hs);
-}
-
-size_t intel_hashset_memory(const intel_hashset_t *hs)
-{
-    if (!hs->n)
-        return 0;
-    return (size_t)hs->n * (hs->dlen + sizeof(uint32_t)) +
-           (((size_t)1 << hs->bits) + 1) * sizeof(uint32_t);
-}
-
-static inline uint32_t bucket_of(const uint8_t *d, unsigned bits)
-{
-    uint32_t v = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
-    return bits ? v >> (32 - bits) : 0;
-}
-
-struct sort_ctx {
-    const uint8_t *dig;
-    size_t dlen;
-};
-
-/* Digest order, then input order (which is indicator order). */
-static int cmp_ord(const void *a, const void *b, void *ctx)
-{
-    const struct sort_ctx *c = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int r = memcmp(c->dig + x * c->dlen, c->dig + y * c->dlen, c->dlen);
-    return r ? r : (x > y) - (x < y);
-}
-
-int intel_hashset_build(intel_hashset_t *hs, const canh_intel_snap_t *s, canh_ioc_type_t type)
-{
-    memset(hs, 0, sizeof *hs);
-    size_t dlen = intel_digest_len(type), m = 0;
-    for (size_t i = 0; i < s->count; i++)
-        m += s->ind[i].type == type;
-    hs->dlen = (unsigned)dlen;
-    if (m == 0)
-        return CANH_OK;
-    unsigned bits = 0;
-    while (bits < 24 && ((size_t)2 << bits) <= m)
-        bits++;
-    size_t nb = (size_t)1 << bits;
-    int rc = CANH_ENOMEM;
-    uint8_t *tdig = canh_malloc(m * dlen); /* in input order */
-    uint32_t *tidx = canh_malloc(m * sizeof *tidx);
-    uint32_t *ord = canh_malloc(m * sizeof *ord);
-    hs->dig = canh_malloc(m * dlen);
-    hs->idx = canh_malloc(m * sizeof *hs->idx);
-    hs->bucket = canh_calloc(nb + 1, sizeof *hs->bucket);
-    if (!tdig || !tidx || !ord || !hs->dig || !hs->idx || !hs->bucket)
-        goto out;
-    size_t j = 0;
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->ind[i].type != type)
-            continue;
-        /* Values are normalised: exactly 2*dlen hex digits. */
-        if (!intel_hex_decode(s->ind[i].value, dlen, tdig + j * dlen)) {
-            rc = CANH_EINVAL;
-            goto out;
-        }
-        tidx[j] = (uint32_t)i;
-        hs->bucket[bucket_of(tdig + j * dlen, bits) + 1]++;
-        j++;
-    }
-    for (size_t b = 0; b < nb; b++)
-        hs->bucket[b + 1] += hs->bucket[b];
-    /* Stable scatter by bucket, then order each bucket. Digests are
-     * uniform, so buckets hold one or two; a crafted feed sharing a prefix
-     * only makes one bucket larger, sorted in n log n. */
-    {
-        uint32_t *cur = hs->idx; /* borrowed as the scatter cursor */
-        memcpy(cur, hs->bucket, nb * sizeof *cur);
-        for (uint32_t k = 0; k < (uint32_t)m; k++)
-            ord[cur[bucket_of(tdig + (size_t)k * dlen, bits)]++] = k;
-    }
-    struct sort_ctx ctx = {tdig, dlen};
-    for (size_t b = 0; b < nb; b++) {
-        uint32_t lo = hs->bucket[b], hi = hs->bucket[b + 1];
-        if (hi - lo < 2)
-            continue;
-        if (hi - lo > 16) {
-            qsort_r(ord + lo, hi - lo, sizeof *ord, cmp_ord, &ctx);
-            continue;
-        }
-        for (uint32_t x = lo + 1; x < hi; x++) {
-            uint32_t v = ord[x], y = x;
-            while (y > lo && cmp_ord(&ord[y - 1], &v, &ctx) > 0) {
-                ord[y] = ord[y - 1];
-                y--;
-            }
-            ord[y] = v;
-        }
-    }
-    for (size_t k = 0; k < m; k++) {
-        memcpy(hs->dig + k * dlen, tdig + (size_t)ord[k] * dlen, dlen);
-        hs->idx[k] = tidx[ord[k]];
-    }
-    hs->n = (uint32_t)m;
-    hs->bits = bits;
-    rc = CANH_OK;
-out:
-    canh_free(tdig);
-    canh_free(tidx);
-    canh_free(ord);
-    if (rc)
-        intel_hashset_fini(hs);
-    return rc;
-}
-
-size_t intel_hashset_match(const intel_hashset_t *hs, const uint8_t *d, uint32_t *ids,
-                           size_t max, size_t k)
-{
-    if (!hs->n)
-        return k;
-    uint32_t b = bucket_of(d, hs->bits), lo = hs->bucket[b], end = hs->bucket[b + 1], hi = end;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (memcmp(hs->dig + (size_t)mid * hs->dlen, d, hs->dlen) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < end && memcmp(hs->dig + (size_t)lo * hs->dlen, d, hs->dlen) == 0; lo++, k++)
-        if (ids && k < max)
-            ids[k] = hs->idx[lo];
-    return k;
 }

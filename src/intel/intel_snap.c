@@ -79,9 +79,7 @@ static int str_intern(strings_t *b, const char *s, uint32_t *off)
     int rc = str_add(b, s, n, off);
     if (rc)
         return rc;
-    if (*off == UINT32_MAX - 1)
-        return CANH_ELIMIT;
-    b->intern[k] = *off + 1;
+    b->intern[k] = *off + 1; /* offsets stay below CANH_INTEL_MAX_STRINGS */
     b->iused++;
     return CANH_OK;
 }
@@ -92,13 +90,13 @@ typedef struct offs {
     uint32_t value, source, threat, family, extra;
 } offs_t;
 
-static int copy_indicators(canh_intel_snap_t *s, const canh_indicator_t *ind, size_t n,
-                           int64_t now, canh_errbuf_t *eb)
+static int copy_indicators(canh_intel_snap_t *s, const canh_indicator_t *ind, size_t n, int64_t now,
+                           canh_errbuf_t *eb)
 {
     int rc = CANH_ENOMEM;
     strings_t b = {0};
     offs_t *o = canh_malloc((n ? n : 1) * sizeof *o);
-    s->ind = canh_calloc(n ? n : 1, sizeof *s->ind);
+    s->ind = intel_table_alloc(n ? n : 1, sizeof *s->ind);
     char norm[CANH_INTEL_MAX_VALUE + 1];
     if (!o || !s->ind)
         goto out;
@@ -240,10 +238,10 @@ static bool covers(const intel_prefix_t *a, const intel_prefix_t *b)
 }
 
 /* Turns the sorted (prefix, indicator) list of one family into prefix
- * nodes (ids from *nid on) and compacts p to the distinct prefixes. Parents
- * come from a stack walk over the sorted order (a preorder of the
- * containment forest). A prefix listed once keeps its indicator index in
- * the node; the indices of a shared prefix go to members from *pos on. */
+ * nodes (ids from *nid on) and compacts p to the distinct prefixes, each
+ * with its leaf value. Parents come from a stack walk over the sorted order
+ * (a preorder of the containment forest). A prefix listed once becomes a
+ * direct leaf; the indices of a shared prefix go to members from *pos on. */
 static void make_nodes(canh_intel_snap_t *s, intel_prefix_t *p, size_t *np, const uint32_t *idx,
                        size_t n, uint32_t *nid, size_t *pos)
 {
@@ -253,10 +251,10 @@ static void make_nodes(canh_intel_snap_t *s, intel_prefix_t *p, size_t *np, cons
         if (i == 0 || p[i].len != p[out - 1].len || memcmp(p[i].key, p[out - 1].key, 16) != 0) {
             intel_prefix_t cur = p[i];
             uint32_t id = (*nid)++;
-            cur.nid = id;
+            cur.leaf = id; /* for now: the node id */
             while (sp && !covers(&p[stack[sp - 1]], &cur))
                 sp--;
-            s->pn[id].parent = sp ? p[stack[sp - 1]].nid + 1 : 0;
+            s->pn[id].parent = sp ? p[stack[sp - 1]].leaf + 1 : 0;
             s->pn[id].m = (uint32_t)i; /* position in idx, for now */
             s->pn[id].count = 0;
             s->pn_len[id] = cur.len;
@@ -266,15 +264,30 @@ static void make_nodes(canh_intel_snap_t *s, intel_prefix_t *p, size_t *np, cons
         }
         s->pn[*nid - 1].count++;
     }
+    /* Parents have smaller ids than their children, so a parent's leaf
+     * value is final when its children are converted. */
     for (uint32_t id = first; id < *nid; id++) {
         intel_pnode_t *q = &s->pn[id];
+        if (q->parent) {
+            const intel_pnode_t *up = &s->pn[q->parent - 1];
+            q->parent = up->count == 1
+                            ? INTEL_LEAF_DIRECT | (up->parent ? 0 : INTEL_LEAF_TOP) | up->m
+                            : q->parent;
+        }
         if (q->count == 1) {
             q->m = idx[q->m];
+            s->ip_parent[q->m] = q->parent;
+            s->ip_len[q->m] = s->pn_len[id];
         } else {
             memcpy(s->members + *pos, idx + q->m, q->count * sizeof *idx);
             q->m = (uint32_t)*pos;
             *pos += q->count;
         }
+    }
+    for (size_t k = 0; k < out; k++) {
+        const intel_pnode_t *q = &s->pn[p[k].leaf];
+        p[k].leaf = q->count == 1 ? INTEL_LEAF_DIRECT | (q->parent ? 0 : INTEL_LEAF_TOP) | q->m
+                                  : p[k].leaf + 1;
     }
     *np = out;
 }
@@ -296,9 +309,11 @@ static int build_ips(canh_intel_snap_t *s, unsigned v4_stride, canh_errbuf_t *eb
     intel_prefix_t *p = canh_malloc((n4 > n6 ? n4 : n6 ? n6 : 1) * sizeof *p);
     uint32_t *i6 = canh_malloc((n6 ? n6 : 1) * sizeof *i6);
     size_t total = n4 + n6;
-    s->pn = canh_malloc((total ? total : 1) * sizeof *s->pn);
+    s->pn = intel_table_alloc(total ? total : 1, sizeof *s->pn);
     s->pn_len = canh_malloc(total ? total : 1);
-    if (!k4 || !i4 || !r6 || !p || !i6 || !s->pn || !s->pn_len)
+    s->ip_parent = intel_table_alloc(total ? s->count : 1, sizeof *s->ip_parent);
+    s->ip_len = canh_calloc(total ? s->count : 1, 1);
+    if (!k4 || !i4 || !r6 || !p || !i6 || !s->pn || !s->pn_len || !s->ip_parent || !s->ip_len)
         goto out;
     size_t a = 0, c = 0;
     for (size_t i = 0; i < s->count; i++) {
@@ -430,6 +445,8 @@ void canh_intel_snap_destroy(canh_intel_snap_t *s)
     canh_free(s->members);
     canh_free(s->pn);
     canh_free(s->pn_len);
+    canh_free(s->ip_parent);
+    canh_free(s->ip_len);
     intel_lpm_fini(&s->v4);
     intel_lpm_fini(&s->v6);
     intel_strtab_fini(&s->dom);
@@ -466,7 +483,8 @@ void intel_snap_stats(const canh_intel_snap_t *s, intel_snap_stats_t *st)
     st->v4_nodes = s->v4.pool_cap * sizeof(uint32_t);
     st->v6_root = s->v6.root_size;
     st->v6_nodes = s->v6.pool_cap * sizeof(uint32_t);
-    st->prefix_nodes = (size_t)s->npn * (sizeof *s->pn + 1);
+    st->prefix_nodes =
+        (size_t)s->npn * (sizeof *s->pn + 1) + (s->npn ? s->count * (sizeof *s->ip_parent + 1) : 0);
     st->members = s->nmembers * sizeof(uint32_t);
     st->names = intel_strtab_memory(&s->dom) + intel_strtab_memory(&s->url);
     for (unsigned h = 0; h < 3; h++)

@@ -40,11 +40,9 @@
 struct canh_intel {
     _Atomic(canh_intel_snap_t *) cur;
     _Atomic unsigned epoch;
-    char pad0[64];
     /* Readers between reading the epoch and taking their reference, by the
      * parity of the epoch they read. */
     _Atomic size_t inflight[2];
-    char pad1[64];
     pthread_mutex_t wlock; /* one writer at a time */
 };
 

@@ -1,11 +1,14 @@
 /* Unit tests: indicator types, canh_indicator_fini, canh_ioc_normalize
  * (IPs and CIDRs, defanging, hashes, URLs, domains, limits) and the
  * internal URL-host helper. */
+/* cmocka.h needs these first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +103,7 @@ static void test_ipv4(void **st)
     check("1.2.3.4/x", N, N, "not a number");
     check("1.2.3.4/-1", N, N, "not a number");
     check("1.2.3.4/99999999999999999999999", N, N, "out of range");
-    check("01.2.3.4", N, N, NULL);     /* octal-looking: refused */
+    check("01.2.3.4", N, N, NULL); /* octal-looking: refused */
     check("1.2.3.256", N, N, NULL);
     check("1.2.3", N, N, NULL);
     check("1.2.3.4.5", N, N, NULL);
@@ -151,6 +154,12 @@ static void test_defang(void **st)
     check("http://evil.com/hxxp://x", N, CANH_IOC_URL, "http://evil.com/hxxp://x");
     check("hxxp", N, N, NULL);
     check("[.]", N, N, NULL);
+    /* Nested forms come out whole, so normalising again changes nothing
+     * (found by fuzzing: "5[[:]]" once gave "5[:]", then "5:"). */
+    check("evil[[.]]com", N, CANH_IOC_DOMAIN, "evil.com");
+    check("evil[(.)]com", N, CANH_IOC_DOMAIN, "evil.com");
+    check("5[[:]][:]5[:]", CANH_IOC_URL, CANH_IOC_URL, "http://5::5:");
+    check("hxxp[[://]]x[.]com", N, CANH_IOC_URL, "http://x.com");
 }
 
 static void test_hashes(void **st)
@@ -196,6 +205,10 @@ static void test_urls(void **st)
     check("http://user@:80/", N, N, "URL without a host");
     check("http://[zz::1]/", N, N, "bad IPv6 literal");
     check("http://[::1/", N, N, "bad IPv6 literal");
+    check("http://[1.2.3.4]/", N, N, "bad IPv6 literal");
+    /* found by fuzzing: text after the literal became part of a host */
+    check("http://[::ffff:1.2.3.4];x:80/", N, N, "bad IPv6 literal");
+    check("http://[::1]x/", N, N, "bad IPv6 literal");
     check("evil.com", CANH_IOC_DOMAIN, CANH_IOC_DOMAIN, "evil.com");
     check("http://evil.com", CANH_IOC_DOMAIN, N, NULL);
 
@@ -268,10 +281,8 @@ static void test_limits(void **st)
     assert_string_equal(out, "1.2.3.4");
     assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("10.2.3.4/8"), N, out, sizeof out, &eb), N);
     assert_non_null(strstr(eb.msg, "needs 11 bytes"));
-    assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("evil.example"), N, out, sizeof out, &eb),
-                     N);
-    assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("http://e.com/"), N, out, sizeof out, &eb),
-                     N);
+    assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("evil.example"), N, out, sizeof out, &eb), N);
+    assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("http://e.com/"), N, out, sizeof out, &eb), N);
     assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("d41d8cd98f00b204e9800998ecf8427e"), N, out,
                                         sizeof out, &eb),
                      N);
@@ -279,9 +290,8 @@ static void test_limits(void **st)
     assert_int_equal(canh_ioc_normalize(CANH_STR_NULL, N, out, sizeof out, &eb), N);
     assert_string_equal(eb.msg, "empty value");
     assert_int_equal(canh_ioc_normalize(CANH_STR_LIT(" \t "), N, out, sizeof out, &eb), N);
-    assert_int_equal(canh_ioc_normalize(CANH_STR_LIT("evil.com"), (canh_ioc_type_t)42, out,
-                                        sizeof out, &eb),
-                     N);
+    assert_int_equal(
+        canh_ioc_normalize(CANH_STR_LIT("evil.com"), (canh_ioc_type_t)42, out, sizeof out, &eb), N);
     assert_non_null(strstr(eb.msg, "unknown indicator type"));
 
     /* The longest accepted value, and one byte more. */
