@@ -48,6 +48,26 @@ static inline bool canh_str_ends(canh_str_t a, const char *s)
     return a.n >= n && memcmp(a.p + a.n - n, s, n) == 0;
 }
 
+static inline bool canh_is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+/* True if s is 1..max decimal digits and nothing else. */
+static inline bool canh_str_all_digits(canh_str_t s, size_t max)
+{
+    if (s.n == 0 || s.n > max)
+        return false;
+    for (size_t i = 0; i < s.n; i++)
+        if (!canh_is_digit((unsigned char)s.p[i]))
+            return false;
+    return true;
+}
+/* 1..19 digits: a value that always fits an int64. */
+static inline bool canh_str_is_uint(canh_str_t s)
+{
+    return canh_str_all_digits(s, 19);
+}
+
 /* Case-insensitive ASCII comparison. */
 bool canh_str_ieq_c(canh_str_t a, const char *s);
 /* First occurrence of needle in hay, or -1. */

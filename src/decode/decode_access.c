@@ -35,10 +35,6 @@ static int hexval(char c)
     return -1;
 }
 
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
 
 canh_str_t canh_web_unescape(canh_event_t *ev, canh_str_t s)
 {
@@ -102,7 +98,7 @@ static bool scheme_char(char c, bool first)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
         return true;
-    return !first && (is_digit(c) || c == '+' || c == '-' || c == '.');
+    return !first && (canh_is_digit(c) || c == '+' || c == '-' || c == '.');
 }
 
 void canh_web_set_target(canh_event_t *ev, canh_str_t t)
@@ -151,7 +147,7 @@ static bool method_ok(canh_str_t m)
         return false;
     for (size_t i = 1; i < m.n; i++) {
         char c = m.p[i];
-        if (!((c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_'))
+        if (!((c >= 'A' && c <= 'Z') || canh_is_digit(c) || c == '-' || c == '_'))
             return false;
     }
     return true;
@@ -249,7 +245,7 @@ void canh_web_set_host(canh_event_t *ev, canh_str_t h)
 
 static bool host_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || canh_is_digit(c) || c == '.' ||
            c == ':' || c == '-' || c == '_' || c == '%';
 }
 
@@ -291,7 +287,7 @@ static bool status_at(const char *p, size_t n, size_t i)
         return false;
     if (i + 1 < n && p[i + 1] == '-')
         return i + 2 == n || p[i + 2] == ' ';
-    return i + 3 < n && is_digit(p[i + 1]) && is_digit(p[i + 2]) && is_digit(p[i + 3]) &&
+    return i + 3 < n && canh_is_digit(p[i + 1]) && canh_is_digit(p[i + 2]) && canh_is_digit(p[i + 3]) &&
            (i + 4 == n || p[i + 4] == ' ');
 }
 
@@ -413,7 +409,7 @@ int canh_dec_access(const canh_decode_t *d, canh_str_t rec, canh_event_t *ev)
     /* Body bytes: digits or "-". */
     if (i < n && p[i] == ' ') {
         size_t bs = i + 1, be = bs;
-        while (be < n && be - bs < 20 && is_digit(p[be]))
+        while (be < n && be - bs < 20 && canh_is_digit(p[be]))
             be++;
         if (be > bs && (be == n || p[be] == ' ')) {
             canh_event_set(ev, CANH_F_HTTP_RESPONSE_BODY_BYTES, canh_str(p + bs, be - bs));

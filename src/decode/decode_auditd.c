@@ -165,20 +165,7 @@ typedef struct au_ctx {
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
 
-static bool all_digits(canh_str_t s)
-{
-    if (s.n == 0 || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (!is_digit((unsigned char)s.p[i]))
-            return false;
-    return true;
-}
 
 static int hexval(int c)
 {
@@ -233,7 +220,7 @@ static bool meaningful(canh_str_t v)
 
 static void set_long(canh_event_t *ev, canh_field_t id, canh_str_t v)
 {
-    if (all_digits(v))
+    if (canh_str_is_uint(v))
         canh_event_set(ev, id, v);
 }
 
@@ -280,9 +267,9 @@ static bool au_arg_key(canh_str_t k, unsigned *chunk)
 {
     size_t i = 1;
     *chunk = 0;
-    if (k.n < 2 || k.p[0] != 'a' || !is_digit((unsigned char)k.p[1]))
+    if (k.n < 2 || k.p[0] != 'a' || !canh_is_digit((unsigned char)k.p[1]))
         return false;
-    while (i < k.n && is_digit((unsigned char)k.p[i]))
+    while (i < k.n && canh_is_digit((unsigned char)k.p[i]))
         i++;
     if (i == k.n)
         return true;
@@ -290,7 +277,7 @@ static bool au_arg_key(canh_str_t k, unsigned *chunk)
         return false;
     unsigned v = 0;
     for (i++; i < k.n - 1; i++) {
-        if (!is_digit((unsigned char)k.p[i]) || v > 100000)
+        if (!canh_is_digit((unsigned char)k.p[i]) || v > 100000)
             return false;
         v = v * 10 + (unsigned)(k.p[i] - '0');
     }
@@ -463,7 +450,7 @@ static void au_enriched(au_ctx_t *c, canh_event_t *ev, canh_str_t k, canh_str_t 
 
 static bool key_char(int c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || canh_is_digit(c) || c == '_' ||
            c == '-' || c == '[' || c == ']' || c == '.';
 }
 
@@ -640,7 +627,7 @@ static void au_finish(au_ctx_t *c, canh_event_t *ev)
                 canh_event_set(ev, CANH_F_USER_TARGET_NAME, c->acct);
             else if (meaningful(c->id_name))
                 canh_event_set(ev, CANH_F_USER_TARGET_NAME, c->id_name);
-            if (all_digits(c->id))
+            if (canh_str_is_uint(c->id))
                 canh_event_set(ev, CANH_F_USER_TARGET_ID, c->id);
         } else {
             if (meaningful(c->grp))
@@ -649,7 +636,7 @@ static void au_finish(au_ctx_t *c, canh_event_t *ev)
                 canh_event_set(ev, CANH_F_GROUP_NAME, c->acct);
             else if (meaningful(c->id_name))
                 canh_event_set(ev, CANH_F_GROUP_NAME, c->id_name);
-            if (all_digits(c->id))
+            if (canh_str_is_uint(c->id))
                 canh_event_set(ev, CANH_F_GROUP_ID, c->id);
         }
         break;
@@ -699,7 +686,7 @@ int canh_dec_auditd(const canh_decode_t *d, canh_str_t rec, canh_event_t *ev)
     ev->decoder = CANH_DEC_AUDITD;
     au_ctx_t c = {0};
     uint64_t num = 0;
-    if (all_digits(type) && canh_str_to_u64(type, 100000, &num) == CANH_OK && num > 0) {
+    if (canh_str_is_uint(type) && canh_str_to_u64(type, 100000, &num) == CANH_OK && num > 0) {
         /* The kernel's numeric form: report the name auditd would print. */
         c.t = au_lookup_type(type, (unsigned)num);
         if (c.t && c.t != &au_anom)

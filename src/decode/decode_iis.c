@@ -80,15 +80,6 @@ static const canh_str_t k_sub = CANH_STR_LIT("iis.access.sub_status");
 static const canh_str_t k_win32 = CANH_STR_LIT("iis.access.win32_status");
 static const canh_str_t k_xff = CANH_STR_LIT("iis.access.x_forwarded_for");
 
-static bool all_digits(canh_str_t s)
-{
-    if (!s.n || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-    return true;
-}
 
 static bool dash(canh_str_t s)
 {
@@ -123,7 +114,7 @@ static bool fits(const layout_t *l, const canh_str_t *tok)
                 return false;
             break;
         case C_STATUS:
-            if (v.n != 3 || !all_digits(v))
+            if (v.n != 3 || !canh_str_is_uint(v))
                 return false;
             break;
         case C_SPORT:
@@ -132,7 +123,7 @@ static bool fits(const layout_t *l, const canh_str_t *tok)
         case C_SCBYTES:
         case C_CSBYTES:
         case C_TAKEN:
-            if (!all_digits(v) && !dash(v))
+            if (!canh_str_is_uint(v) && !dash(v))
                 return false;
             break;
         case C_VERSION:

@@ -80,15 +80,6 @@ static void set_host(canh_event_t *ev, canh_str_t h)
         canh_event_set(ev, CANH_F_DESTINATION_DOMAIN, h);
 }
 
-static bool all_digits(canh_str_t s)
-{
-    if (!s.n || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-    return true;
-}
 
 /* ---- a JSON array of strings, built in the event arena -------------------------- */
 
@@ -316,7 +307,7 @@ static void set_field(canh_event_t *ev, canh_str_t key, canh_str_t val, canh_str
     } else if (canh_str_eq_c(key, "file")) {
         canh_event_add(ev, k_file, v, CANH_FT_KEYWORD);
     } else if (canh_str_eq_c(key, "line")) {
-        canh_event_add(ev, k_line, v, all_digits(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
+        canh_event_add(ev, k_line, v, canh_str_is_uint(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
     } else if (canh_str_eq_c(key, "data")) {
         if (v.n)
             canh_event_add(ev, k_data, v, CANH_FT_KEYWORD);
@@ -330,9 +321,9 @@ static void set_field(canh_event_t *ev, canh_str_t key, canh_str_t val, canh_str
         if (v.n)
             canh_event_add(ev, k_ref, v, CANH_FT_KEYWORD);
     } else if (canh_str_eq_c(key, "maturity")) {
-        canh_event_add(ev, k_maturity, v, all_digits(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
+        canh_event_add(ev, k_maturity, v, canh_str_is_uint(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
     } else if (canh_str_eq_c(key, "accuracy")) {
-        canh_event_add(ev, k_accuracy, v, all_digits(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
+        canh_event_add(ev, k_accuracy, v, canh_str_is_uint(v) ? CANH_FT_LONG : CANH_FT_KEYWORD);
     } else if (canh_str_eq_c(key, "client")) {
         if (!canh_event_has(ev, CANH_F_SOURCE_IP))
             canh_web_set_client_port(ev, v, false);

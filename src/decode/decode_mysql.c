@@ -88,33 +88,20 @@ const canh_decode_mod_t canh_mod_MYSQL = {my_init, my_fini};
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
 
-static bool all_digits(canh_str_t s)
-{
-    if (s.n == 0 || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (!is_digit((unsigned char)s.p[i]))
-            return false;
-    return true;
-}
 
 /* "2.000123" seconds into nanoseconds. */
 static bool sec_to_ns(canh_str_t s, int64_t *out)
 {
     int64_t v = 0, frac = 0, scale = CANH_NS_PER_SEC;
     size_t i = 0;
-    while (i < s.n && is_digit((unsigned char)s.p[i]) && i < 9)
+    while (i < s.n && canh_is_digit((unsigned char)s.p[i]) && i < 9)
         v = v * 10 + (s.p[i++] - '0');
     if (i == 0)
         return false;
     if (i < s.n && s.p[i] == '.') {
         i++;
-        while (i < s.n && is_digit((unsigned char)s.p[i])) {
+        while (i < s.n && canh_is_digit((unsigned char)s.p[i])) {
             if (scale > 1) {
                 scale /= 10;
                 frac += (s.p[i] - '0') * scale;
@@ -164,17 +151,17 @@ static bool my_time(const canh_decode_t *d, canh_rd_t *r, canh_event_t *ev)
     if (s.n >= 19 && s.p[4] == '-' && s.p[7] == '-') {
         n = s.n < sizeof buf ? s.n : sizeof buf;
         memcpy(buf, s.p, n);
-        if ((buf[10] == ' ' || buf[10] == 'T') && buf[11] == ' ' && is_digit(buf[12]) &&
+        if ((buf[10] == ' ' || buf[10] == 'T') && buf[11] == ' ' && canh_is_digit(buf[12]) &&
             buf[13] == ':')
             buf[11] = '0';
     } else if (s.n >= 14 && s.p[6] == ' ') {
         /* "240115 10:00:00", "240115  9:05:03": rebuilt as ISO text. */
         for (size_t i = 0; i < 6; i++)
-            if (!is_digit((unsigned char)s.p[i]))
+            if (!canh_is_digit((unsigned char)s.p[i]))
                 return false;
         size_t h = s.p[7] == ' ' ? 8 : 7;
         size_t tl = h < s.n && s.p[h + 1] == ':' ? 7 : 8;
-        if (s.n < h + tl || !is_digit((unsigned char)s.p[h]))
+        if (s.n < h + tl || !canh_is_digit((unsigned char)s.p[h]))
             return false;
         int k = snprintf(buf, sizeof buf, "20%.2s-%.2s-%.2s %s%.*s", s.p, s.p + 2, s.p + 4,
                          tl == 7 ? "0" : "", (int)tl, s.p + h);
@@ -469,7 +456,7 @@ static void my_userhost(canh_event_t *ev, canh_str_t s)
         canh_rd_t ir = canh_rd(canh_str_sub(rest, (size_t)id + 3, rest.n));
         canh_rd_spaces(&ir);
         canh_str_t v = canh_rd_word(&ir);
-        if (all_digits(v))
+        if (canh_str_is_uint(v))
             canh_event_add(ev, canh_str_c("mysql.thread_id"), v, CANH_FT_LONG);
     }
 }
@@ -496,7 +483,7 @@ static void my_pairs(canh_event_t *ev, canh_str_t s)
             continue;
         }
         if (canh_str_eq_c(key, "Thread_id") || canh_str_eq_c(key, "Id")) {
-            if (all_digits(val))
+            if (canh_str_is_uint(val))
                 canh_event_add(ev, canh_str_c("mysql.thread_id"), val, CANH_FT_LONG);
             continue;
         }
@@ -511,7 +498,7 @@ static void my_pairs(canh_event_t *ev, canh_str_t s)
         for (int i = 14; i < nn; i++)
             if (name[i] >= 'A' && name[i] <= 'Z')
                 name[i] = (char)(name[i] - 'A' + 'a');
-        canh_ftype_t t = all_digits(val)   ? CANH_FT_LONG
+        canh_ftype_t t = canh_str_is_uint(val)   ? CANH_FT_LONG
                          : is_decimal(val) ? CANH_FT_DOUBLE
                                            : CANH_FT_KEYWORD;
         char *k = canh_event_strdup(ev, name, (size_t)nn);
@@ -574,7 +561,7 @@ int canh_dec_mysql(const canh_decode_t *d, canh_str_t rec, canh_event_t *ev)
         return my_slow(d, rec, ev);
     if (c == 'S')
         return my_set_ts(rec, ev);
-    if (!is_digit(c))
+    if (!canh_is_digit(c))
         return CANH_ENOMATCH;
     canh_rd_t r = canh_rd(rec);
     if (!my_time(d, &r, ev)) {
@@ -595,7 +582,7 @@ int canh_prog_mysql(const canh_decode_t *d, const canh_syslog_hdr_t *h, canh_str
 {
     (void)h;
     canh_rd_t r = canh_rd(msg);
-    if (msg.n && is_digit((unsigned char)msg.p[0]))
+    if (msg.n && canh_is_digit((unsigned char)msg.p[0]))
         my_time(d, &r, ev);
     canh_rd_t save = r;
     if (my_error(d, &r, ev, true, false) == CANH_OK)

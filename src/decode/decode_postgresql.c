@@ -142,24 +142,11 @@ const canh_decode_mod_t canh_mod_POSTGRESQL = {pg_init, pg_fini};
 
 /* ---- small helpers ----------------------------------------------------------- */
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
 
-static bool all_digits(canh_str_t s)
-{
-    if (s.n == 0 || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (!is_digit((unsigned char)s.p[i]))
-            return false;
-    return true;
-}
 
 static void set_long(canh_event_t *ev, canh_field_t id, canh_str_t v)
 {
-    if (all_digits(v))
+    if (canh_str_is_uint(v))
         canh_event_set(ev, id, v);
 }
 
@@ -167,7 +154,7 @@ static void add_kv(canh_event_t *ev, const char *key, canh_str_t v, canh_ftype_t
 {
     if (!v.p || v.n == 0 || canh_str_eq_c(v, "[unknown]"))
         return;
-    if (t == CANH_FT_LONG && !all_digits(v))
+    if (t == CANH_FT_LONG && !canh_str_is_uint(v))
         t = CANH_FT_KEYWORD;
     canh_event_add(ev, canh_str_c(key), v, t);
 }
@@ -254,7 +241,7 @@ static bool pg_time(const canh_decode_t *d, canh_rd_t *r, canh_event_t *ev, bool
     if (s.n >= 19 && s.p[4] == '-' && s.p[7] == '-') {
         if (canh_time_parse_iso8601(s, &d->tref, &t, &used) != CANH_OK)
             return false;
-    } else if (s.n >= 10 && is_digit((unsigned char)s.p[9])) {
+    } else if (s.n >= 10 && canh_is_digit((unsigned char)s.p[9])) {
         if (canh_time_parse_epoch(s, &t, &used) != CANH_OK)
             return false;
         canh_rd_skip(r, used);
@@ -273,7 +260,7 @@ static bool pg_time(const canh_decode_t *d, canh_rd_t *r, canh_event_t *ev, bool
         bool letters = z.n >= 2 && z.n <= 6;
         for (size_t i = 0; letters && i < z.n; i++)
             letters = is_upper((unsigned char)z.p[i]);
-        if (z.n >= 2 && (z.p[0] == '+' || z.p[0] == '-') && is_digit((unsigned char)z.p[1]) &&
+        if (z.n >= 2 && (z.p[0] == '+' || z.p[0] == '-') && canh_is_digit((unsigned char)z.p[1]) &&
             canh_time_parse_tz(z, &off) == CANH_OK) {
             t += ((canh_time_t)d->tref.tz_off - off) * CANH_NS_PER_SEC;
             canh_rd_skip(r, k);
@@ -296,13 +283,13 @@ static bool ms_to_ns(canh_str_t s, int64_t *out)
 {
     int64_t v = 0, frac = 0, scale = 1000000;
     size_t i = 0;
-    while (i < s.n && is_digit((unsigned char)s.p[i]) && i < 12)
+    while (i < s.n && canh_is_digit((unsigned char)s.p[i]) && i < 12)
         v = v * 10 + (s.p[i++] - '0');
     if (i == 0)
         return false;
     if (i < s.n && s.p[i] == '.') {
         i++;
-        while (i < s.n && is_digit((unsigned char)s.p[i])) {
+        while (i < s.n && canh_is_digit((unsigned char)s.p[i])) {
             if (scale > 1) {
                 scale /= 10;
                 frac += (s.p[i] - '0') * scale;
@@ -534,7 +521,7 @@ static int pg_line(const canh_decode_t *d, canh_rd_t *r, pg_ctx_t *c, canh_event
         }
         if (++c->ntok > PG_MAX_TOKENS)
             return CANH_ENOMATCH;
-        if (c->lenient && !c->ts && rest.n >= 19 && is_digit((unsigned char)rest.p[0]) &&
+        if (c->lenient && !c->ts && rest.n >= 19 && canh_is_digit((unsigned char)rest.p[0]) &&
             rest.p[4] == '-' && pg_time(d, r, ev, false)) {
             c->ts = true;
             continue;
@@ -559,7 +546,7 @@ static int pg_rds(const canh_decode_t *d, canh_rd_t *r, canh_event_t *ev)
         if (rest.p[i] != ':' || rest.p[i + 1] != '[')
             continue;
         size_t k = i + 2;
-        while (k < rest.n && is_digit((unsigned char)rest.p[k]) && k - i < 14)
+        while (k < rest.n && canh_is_digit((unsigned char)rest.p[k]) && k - i < 14)
             k++;
         if (k == i + 2 || k + 1 >= rest.n || rest.p[k] != ']' || rest.p[k + 1] != ':')
             continue;
@@ -671,7 +658,7 @@ static void pg_conn_from(canh_event_t *ev, canh_str_t v)
     for (size_t i = 0; i < v.n; i++)
         if (v.p[i] == ':')
             colon = (ptrdiff_t)i;
-    if (colon > 0 && all_digits(canh_str_sub(v, (size_t)colon + 1, v.n))) {
+    if (colon > 0 && canh_str_is_uint(canh_str_sub(v, (size_t)colon + 1, v.n))) {
         set_long(ev, CANH_F_SOURCE_PORT, canh_str_sub(v, (size_t)colon + 1, v.n));
         v.n = (size_t)colon;
     }
@@ -684,7 +671,7 @@ static int pg_csv(const canh_decode_t *d, canh_str_t rec, canh_event_t *ev)
     bool esc[PG_CSV_COLS], whole;
     size_t n = csv_split(rec, f, esc, PG_CSV_COLS, &whole);
     if (n < 12 || esc[0] || esc[3] || esc[11] || !pg_is_level(f[11]) ||
-        (f[3].n && !all_digits(f[3])))
+        (f[3].n && !canh_str_is_uint(f[3])))
         return CANH_ENOMATCH;
     canh_rd_t tr = canh_rd(f[0]);
     if (!pg_time(d, &tr, ev, false) || !canh_rd_eof(&tr))
@@ -747,7 +734,7 @@ int canh_dec_postgresql(const canh_decode_t *d, canh_str_t rec, canh_event_t *ev
     if (rec.n < 5)
         goto cont;
     unsigned char ch = (unsigned char)rec.p[0];
-    if (is_digit(ch)) {
+    if (canh_is_digit(ch)) {
         if (!pg_time(d, &r, ev, false))
             goto cont;
         c.ts = true;

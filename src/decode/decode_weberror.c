@@ -181,20 +181,7 @@ const canh_decode_mod_t canh_mod_NGINX_ERROR = {nginx_init, pat_fini};
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
-static bool is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
 
-static bool all_digits(canh_str_t s)
-{
-    if (!s.n || s.n > 19)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (!is_digit(s.p[i]))
-            return false;
-    return true;
-}
 
 /* Lower-case letters and digits: "error", "warn", "trace3". */
 static bool level_ok(canh_str_t s)
@@ -202,7 +189,7 @@ static bool level_ok(canh_str_t s)
     if (!s.n || s.n > 8)
         return false;
     for (size_t i = 0; i < s.n; i++)
-        if (!((s.p[i] >= 'a' && s.p[i] <= 'z') || is_digit(s.p[i])))
+        if (!((s.p[i] >= 'a' && s.p[i] <= 'z') || canh_is_digit(s.p[i])))
             return false;
     return true;
 }
@@ -264,7 +251,7 @@ static bool cut_errno(canh_str_t msg)
     size_t i = 1;
     if (!msg.n || msg.p[0] != '(' || msg.n > ERRNO_TEXT_MAX)
         return false;
-    while (i < msg.n && is_digit(msg.p[i]))
+    while (i < msg.n && canh_is_digit(msg.p[i]))
         i++;
     if (i == msg.n)
         return true;
@@ -278,7 +265,7 @@ static bool cut_ah(canh_str_t msg)
     if (msg.n >= sizeof shape - 1)
         return false;
     for (size_t i = 0; i < msg.n; i++)
-        if (shape[i] == '#' ? !is_digit(msg.p[i]) : msg.p[i] != shape[i])
+        if (shape[i] == '#' ? !canh_is_digit(msg.p[i]) : msg.p[i] != shape[i])
             return false;
     return true;
 }
@@ -293,7 +280,7 @@ static bool apache_origin(canh_rd_t *r, canh_event_t *ev)
     if (i < 3 || i >= rest.n || rest.p[i] != '(' || memcmp(rest.p + i - 2, ".c", 2) != 0)
         return false;
     size_t ls = i + 1, le = ls;
-    while (le < rest.n && le - ls < 6 && is_digit(rest.p[le]))
+    while (le < rest.n && le - ls < 6 && canh_is_digit(rest.p[le]))
         le++;
     if (le == ls || le + 2 >= rest.n || rest.p[le] != ')' || rest.p[le + 1] != ':' ||
         rest.p[le + 2] != ' ')
@@ -309,13 +296,13 @@ static void apache_pid(canh_str_t v, canh_event_t *ev)
 {
     const char *colon = memchr(v.p, ':', v.n);
     canh_str_t pid = colon ? canh_str(v.p, (size_t)(colon - v.p)) : v;
-    if (all_digits(pid))
+    if (canh_str_is_uint(pid))
         canh_event_set(ev, CANH_F_PROCESS_PID, pid);
     if (colon) {
         canh_str_t rest = canh_str(colon + 1, v.n - pid.n - 1);
         if (canh_str_starts(rest, "tid ")) {
             canh_str_t tid = canh_str_sub(rest, 4, rest.n);
-            if (all_digits(tid))
+            if (canh_str_is_uint(tid))
                 canh_event_add(ev, k_tid, tid, CANH_FT_LONG);
         }
     }
@@ -395,7 +382,7 @@ int canh_dec_apache_error(const canh_decode_t *d, canh_str_t rec, canh_event_t *
     }
 
     /* "AH00126: " */
-    if (msg.n >= 9 && msg.p[0] == 'A' && msg.p[1] == 'H' && all_digits(canh_str(msg.p + 2, 5)) &&
+    if (msg.n >= 9 && msg.p[0] == 'A' && msg.p[1] == 'H' && canh_str_is_uint(canh_str(msg.p + 2, 5)) &&
         msg.p[7] == ':' && msg.p[8] == ' ') {
         canh_event_set(ev, CANH_F_ERROR_CODE, canh_str(msg.p, 7));
         msg = canh_str_sub(msg, 9, msg.n);
@@ -563,7 +550,7 @@ static void nginx_errno(canh_event_t *ev, canh_str_t msg)
         if (!o)
             return;
         size_t ds = (size_t)(o - msg.p) + 1, de = ds;
-        while (de < msg.n && de - ds < 6 && is_digit(msg.p[de]))
+        while (de < msg.n && de - ds < 6 && canh_is_digit(msg.p[de]))
             de++;
         if (de > ds && de + 2 < msg.n && msg.p[de] == ':' && msg.p[de + 1] == ' ') {
             size_t ts = de + 2;
@@ -631,7 +618,7 @@ int canh_dec_nginx_error(const canh_decode_t *d, canh_str_t rec, canh_event_t *e
     canh_str_t msg = canh_rd_rest(&r);
     if (msg.n && msg.p[0] == '*') {
         size_t i = 1;
-        while (i < msg.n && is_digit(msg.p[i]))
+        while (i < msg.n && canh_is_digit(msg.p[i]))
             i++;
         if (i == msg.n) {
             /* Cut inside the connection number. */

@@ -139,15 +139,6 @@ int canh_intel_imp_utf8(canh_buf_t *b, canh_str_t s)
     return CANH_OK;
 }
 
-static bool all_digits(canh_str_t s)
-{
-    if (!s.n)
-        return false;
-    for (size_t i = 0; i < s.n; i++)
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-    return true;
-}
 
 int canh_intel_imp_jset(json_t *obj, const char *key, canh_str_t s, bool as_int, canh_buf_t *tmp)
 {
@@ -157,7 +148,7 @@ int canh_intel_imp_jset(json_t *obj, const char *key, canh_str_t s, bool as_int,
         return CANH_OK;
     /* extra is context, not evidence: a huge cell is cut */
     s = canh_str_sub(s, 0, 4096);
-    if (as_int && s.n <= 15 && all_digits(s)) {
+    if (as_int && s.n <= 15 && canh_str_all_digits(s, SIZE_MAX)) {
         uint64_t n = 0;
         if (canh_str_to_u64(s, UINT64_MAX, &n) == CANH_OK) {
             v = json_integer((json_int_t)n);
@@ -320,7 +311,7 @@ int canh_intel_imp_time(const canh_intel_imp_t *im, canh_str_t s, int32_t tz_off
     }
     if (excel_serial && parse_excel_serial(s, tz_off, out))
         return CANH_OK;
-    if (all_digits(s)) {
+    if (canh_str_all_digits(s, SIZE_MAX)) {
         /* epoch seconds (9-10 digits) or milliseconds (13) */
         if (canh_time_parse_epoch(s, &t, &used) == CANH_OK && used == s.n)
             goto ok;
