@@ -26,6 +26,7 @@ int canh_cmd_intel_import(int argc, char **argv);
 int canh_cmd_intel_lookup(int argc, char **argv);
 int canh_cmd_intel_sources(int argc, char **argv);
 int canh_cmd_intel_remove(int argc, char **argv);
+int canh_cmd_intel_grep(int argc, char **argv);
 int canh_cmd_assets_import(int argc, char **argv);
 int canh_cmd_botnet_report(int argc, char **argv);
 

@@ -19,6 +19,8 @@ static const canh_cli_cmd_t commands[] = {
     {"intel lookup", canh_cmd_intel_lookup, "VALUE...", "look values up in the indicators"},
     {"intel sources", canh_cmd_intel_sources, "[--format table|json]", "list the feeds"},
     {"intel remove", canh_cmd_intel_remove, "--source NAME", "remove one feed's indicators"},
+    {"intel grep", canh_cmd_intel_grep, "[--list FILE]... [-v] [-c] FILE...",
+     "print the lines that contain a listed IP address"},
     {"assets import", canh_cmd_assets_import, "FILE", "load the organisation's assets (CSV)"},
     {"botnet report", canh_cmd_botnet_report,
      "[--month YYYY-MM] [--format table|json|csv|xlsx] [--output FILE]",
