@@ -154,12 +154,12 @@ int canh_cmd_assets_import(int argc, char **argv)
     canh_store_t *st = NULL;
     int status = 2;
     uint64_t taken = 0, updated = 0, rejected = 0;
-    canh_str_t f[CANH_CSV_MAX_FIELDS];
+    const canh_str_t *f = NULL;
     size_t nf;
     uint64_t line;
-    if (canh_csv_open(text, len, 0, &csv) != CANH_OK)
+    if (canh_csv_open(text, len, 0, 1, &csv) != CANH_OK)
         goto out;
-    if (canh_csv_next(csv, f, &nf, &line) != CANH_OK) {
+    if (canh_csv_next(csv, &f, &nf, &line) != CANH_OK) {
         fprintf(stderr, "canh assets import: %s: no header row\n", file);
         goto out;
     }
@@ -181,9 +181,9 @@ int canh_cmd_assets_import(int argc, char **argv)
         goto out;
     }
     int rc;
-    while ((rc = canh_csv_next(csv, f, &nf, &line)) != CANH_EOF) {
+    while ((rc = canh_csv_next(csv, &f, &nf, &line)) != CANH_EOF) {
         if (rc == CANH_EINVAL) {
-            fprintf(stderr, "%s:%" PRIu64 ": rejected: malformed CSV row\n", file, line);
+            fprintf(stderr, "%s:%" PRIu64 ": rejected: %s\n", file, line, canh_csv_bad(csv));
             rejected++;
             continue;
         }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "canh/buf.h"
+#include "canh/csv.h"
 #include "canh/error.h"
 #include "canh/intel.h"
 #include "canh/intel_import.h"
@@ -635,216 +636,15 @@ int canh_intel_imp_tab_row(canh_intel_imp_tab_t *t, const canh_intel_imp_cell_t 
     return CANH_OK;
 }
 
-/* ---- the CSV reader ---------------------------------------------------------------- */
-
-typedef enum rec_kind { REC_EOF, REC_ROW, REC_BLANK, REC_COMMENT, REC_BAD } rec_kind_t;
-
-typedef struct csv {
-    canh_str_t d;
-    size_t off;
-    uint64_t line; /* line of d[off] */
-    char delim;
-    bool one_line_quotes; /* after an unterminated quote */
-    canh_buf_t rec;       /* unescaped bytes of the record's fields */
-    size_t *fo, *fl;      /* field offsets and lengths in rec */
-    size_t nf, capf;
-    bool too_many;
-    canh_intel_imp_cell_t *cells;
-    char bad[64]; /* why a REC_BAD record is bad */
-} csv_t;
-
-static void csv_init(csv_t *c, canh_str_t d, uint64_t line)
-{
-    memset(c, 0, sizeof *c);
-    c->d = d;
-    c->line = line;
-    c->delim = ',';
-    canh_buf_init(&c->rec, CANH_MAX_RECORD);
-}
-
-static void csv_fini(csv_t *c)
-{
-    canh_buf_fini(&c->rec);
-    canh_free(c->fo);
-    canh_free(c->fl);
-    canh_free(c->cells);
-}
-
-static int push_field(csv_t *c, size_t start)
-{
-    if (c->nf >= CANH_INTEL_IMP_MAX_COLS + 1) {
-        c->too_many = true;
-        return CANH_OK;
-    }
-    if (c->nf == c->capf) {
-        size_t cap = c->capf ? c->capf * 2 : 16;
-        size_t *fo = canh_reallocarray(c->fo, cap, sizeof *fo);
-        if (!fo)
-            return CANH_ENOMEM;
-        c->fo = fo;
-        size_t *fl = canh_reallocarray(c->fl, cap, sizeof *fl);
-        if (!fl)
-            return CANH_ENOMEM;
-        c->fl = fl;
-        canh_intel_imp_cell_t *cells = canh_reallocarray(c->cells, cap, sizeof *cells);
-        if (!cells)
-            return CANH_ENOMEM;
-        c->cells = cells;
-        c->capf = cap;
-    }
-    c->fo[c->nf] = start;
-    c->fl[c->nf] = c->rec.len - start;
-    c->nf++;
-    return CANH_OK;
-}
-
-/* Position just past the end of the line holding d[pos]. */
-static size_t after_line(canh_str_t d, size_t pos)
-{
-    const char *nl = pos < d.n ? memchr(d.p + pos, '\n', d.n - pos) : NULL;
-    return nl ? (size_t)(nl - d.p) + 1 : d.n;
-}
-
-/* Reads one record starting at c->off; *start gets its first line. */
-static rec_kind_t csv_record(csv_t *c, uint64_t *start, int *err)
-{
-    canh_str_t d = c->d;
-    size_t rec_off = c->off;
-    int rc;
-
-    *err = CANH_OK;
-    c->nf = 0;
-    c->too_many = false;
-    c->bad[0] = '\0';
-    canh_buf_reset(&c->rec);
-    if (c->off >= d.n)
-        return REC_EOF;
-    *start = c->line;
-    if (d.p[c->off] == '#') {
-        c->off = after_line(d, c->off);
-        c->line++;
-        return REC_COMMENT;
-    }
-    for (;;) {
-        size_t fstart = c->rec.len;
-        if (c->off < d.n && d.p[c->off] == '"') {
-            c->off++;
-            for (;;) {
-                const char *q = memchr(d.p + c->off, '"', d.n - c->off);
-                size_t end = q ? (size_t)(q - d.p) : d.n;
-                const char *nl = memchr(d.p + c->off, '\n', end - c->off);
-                if (nl && c->one_line_quotes) {
-                    q = NULL;
-                    end = (size_t)(nl - d.p);
-                }
-                if ((rc = canh_buf_append(&c->rec, d.p + c->off, end - c->off)) != CANH_OK)
-                    goto too_long;
-                for (const char *p = d.p + c->off; p && p < d.p + end;) {
-                    p = memchr(p, '\n', (size_t)(d.p + end - p));
-                    if (p) {
-                        c->line++;
-                        p++;
-                    }
-                }
-                if (!q) {
-                    snprintf(c->bad, sizeof c->bad, "unterminated quoted field");
-                    c->off = after_line(d, rec_off);
-                    c->line = *start + 1;
-                    c->one_line_quotes = true;
-                    return REC_BAD;
-                }
-                c->off = end + 1;
-                if (c->off < d.n && d.p[c->off] == '"') {
-                    if ((rc = canh_buf_putc(&c->rec, '"')) != CANH_OK)
-                        goto too_long;
-                    c->off++;
-                    continue;
-                }
-                break;
-            }
-        }
-        /* unquoted text, or text after a closing quote (kept, as Excel does) */
-        size_t s = c->off;
-        while (c->off < d.n && d.p[c->off] != c->delim && d.p[c->off] != '\n')
-            c->off++;
-        size_t e = c->off;
-        if (e > s && d.p[e - 1] == '\r' && (e == d.n || d.p[e] == '\n'))
-            e--;
-        if ((rc = canh_buf_append(&c->rec, d.p + s, e - s)) != CANH_OK)
-            goto too_long;
-        if ((rc = push_field(c, fstart)) != CANH_OK) {
-            *err = rc;
-            return REC_EOF;
-        }
-        if (c->off >= d.n)
-            break;
-        if (d.p[c->off] == c->delim) {
-            c->off++;
-            continue;
-        }
-        c->off++; /* '\n' */
-        c->line++;
-        break;
-    }
-    if (c->too_many) {
-        snprintf(c->bad, sizeof c->bad, "more than %u fields", CANH_INTEL_IMP_MAX_COLS);
-        return REC_BAD;
-    }
-    bool blank = true;
-    for (size_t i = 0; i < c->nf; i++) {
-        c->cells[i].s = canh_str(c->rec.data ? c->rec.data + c->fo[i] : "", c->fl[i]);
-        c->cells[i].num = false;
-        blank = blank && canh_str_trim(c->cells[i].s).n == 0;
-    }
-    /* an empty line, or one of delimiters only (",,,," from a spreadsheet) */
-    return blank ? REC_BLANK : REC_ROW;
-
-too_long:
-    /* resume on the line after the one where the record grew too long */
-    if (rc == CANH_ENOMEM) {
-        *err = rc;
-        return REC_EOF;
-    }
-    snprintf(c->bad, sizeof c->bad, "record longer than %u bytes", CANH_MAX_RECORD);
-    {
-        size_t next = after_line(d, c->off);
-        for (const char *p = d.p + c->off; p < d.p + next;) {
-            p = memchr(p, '\n', (size_t)(d.p + next - p));
-            if (!p)
-                break;
-            c->line++;
-            p++;
-        }
-        c->off = next;
-    }
-    c->one_line_quotes = true;
-    return REC_BAD;
-}
-
-/* The delimiter of a header line: the most frequent of ',', ';' and tab
- * outside quotes (ties: ',' then ';'). */
-static char detect_delim(canh_str_t line)
-{
-    size_t comma = 0, semi = 0, tab = 0;
-    bool inq = false;
-    for (size_t i = 0; i < line.n && line.p[i] != '\n'; i++) {
-        char ch = line.p[i];
-        if (ch == '"')
-            inq = !inq;
-        else if (!inq)
-            comma += ch == ',', semi += ch == ';', tab += ch == '\t';
-    }
-    if (comma >= semi && comma >= tab)
-        return ',';
-    return semi >= tab ? ';' : '\t';
-}
+/* ---- CSV through the core reader ------------------------------------------------ */
 
 /* The first line that is neither blank nor a '#' comment, from pos. */
 static canh_str_t first_data_line(canh_str_t d, size_t pos, canh_str_t *last_comment)
 {
     *last_comment = CANH_STR_NULL;
     while (pos < d.n) {
-        size_t next = after_line(d, pos);
+        const char *nl = memchr(d.p + pos, '\n', d.n - pos);
+        size_t next = nl ? (size_t)(nl - d.p) + 1 : d.n;
         canh_str_t l = canh_str_trim(canh_str(d.p + pos, next - pos));
         if (l.n && l.p[0] == '#')
             *last_comment = l;
@@ -855,88 +655,108 @@ static canh_str_t first_data_line(canh_str_t d, size_t pos, canh_str_t *last_com
     return CANH_STR_NULL;
 }
 
+/* The reader's fields as the column mapper's cells (text, never numbers). */
+typedef struct cells {
+    canh_intel_imp_cell_t *v;
+    size_t cap;
+} cells_t;
+
+static int to_cells(cells_t *cs, const canh_str_t *f, size_t n)
+{
+    if (n > cs->cap) {
+        canh_intel_imp_cell_t *v = canh_reallocarray(cs->v, n, sizeof *v);
+        if (!v)
+            return CANH_ENOMEM;
+        cs->v = v;
+        cs->cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        cs->v[i] = (canh_intel_imp_cell_t){f[i], false};
+    return CANH_OK;
+}
+
 /* A header in a comment line ("# id,dateadded,url,..."): the text after the
  * '#' marks, read as one CSV record. */
-static int comment_header(canh_intel_imp_tab_t *t, canh_str_t comment, char *delim)
+static int comment_header(canh_intel_imp_tab_t *t, canh_str_t comment, char *delim, cells_t *cs)
 {
     size_t i = 0;
     while (i < comment.n && (comment.p[i] == '#' || comment.p[i] == ' ' || comment.p[i] == '\t'))
         i++;
     canh_str_t text = canh_str_sub(comment, i, comment.n);
-    csv_t h;
-    uint64_t st;
+    canh_csv_t *h;
     int err, rc = CANH_ENOMATCH;
-    csv_init(&h, text, 0);
-    h.delim = detect_delim(text);
-    if (csv_record(&h, &st, &err) == REC_ROW && h.nf > 1) {
-        rc = canh_intel_imp_tab_header(t, h.cells, h.nf);
+    if (canh_csv_open(text.p, text.n, canh_csv_detect_delim(text), 0, &h) != CANH_OK)
+        return CANH_ENOMEM;
+    const canh_str_t *f;
+    size_t nf;
+    uint64_t st;
+    if (canh_csv_read(h, &f, &nf, &st, &err) == CANH_CSV_ROW && nf > 1) {
+        rc = to_cells(cs, f, nf);
         if (rc == CANH_OK)
-            *delim = h.delim;
+            rc = canh_intel_imp_tab_header(t, cs->v, nf);
+        if (rc == CANH_OK)
+            *delim = canh_csv_delim(h);
     } else if (err) {
         rc = err;
     }
-    csv_fini(&h);
+    canh_csv_close(h);
     return rc;
 }
 
 int canh_intel_imp_csv(canh_intel_imp_t *im, canh_str_t data)
 {
     canh_intel_imp_tab_t *tab = NULL;
-    csv_t c;
+    canh_csv_t *c = NULL;
+    cells_t cs = {NULL, 0};
+    const canh_str_t *f;
+    size_t nf;
     uint64_t start = 0;
     int err = CANH_OK, rc;
-    rec_kind_t k;
+    canh_csv_kind_t k;
     bool have_header = false;
+    canh_str_t comment;
 
-    csv_init(&c, data, 1);
-    if (data.n >= 3 && memcmp(data.p, "\xEF\xBB\xBF", 3) == 0)
-        c.off = 3;
-    if ((rc = canh_intel_imp_tab_create(im, &tab))) {
+    if ((rc = canh_intel_imp_tab_create(im, &tab)) != CANH_OK ||
+        (rc = canh_csv_open(data.p, data.n, 0, 1, &c)) != CANH_OK) {
         rc = canh_errf(im->eb, rc, "%s: out of memory", im->name);
         goto out;
     }
-    /* Excel's "sep=;" first line names the delimiter */
-    canh_str_t rest = canh_str_sub(data, c.off, data.n);
-    canh_str_t comment;
-    if (canh_str_starts(rest, "sep=") && rest.n >= 5 && rest.p[4] != '\n') {
-        c.delim = rest.p[4];
-        c.off = after_line(data, c.off);
-        c.line++;
-    } else {
-        canh_str_t first = first_data_line(data, c.off, &comment);
+    {
+        canh_str_t first = first_data_line(data, 0, &comment);
         if (!first.p && !comment.p) {
             rc = canh_errf(im->eb, CANH_EINVAL, "%s: no header row", im->name);
             goto out;
         }
-        c.delim = detect_delim(first.p ? first : comment);
     }
 
     /* the header: the first record, or a commented one just before it */
     for (;;) {
-        size_t rec_off = c.off;
-        uint64_t rec_line = c.line;
-        k = csv_record(&c, &start, &err);
+        uint64_t rec_line;
+        size_t rec_off = canh_csv_tell(c, &rec_line);
+        k = canh_csv_read(c, &f, &nf, &start, &err);
         if (err) {
             rc = canh_errf(im->eb, err, "%s: out of memory", im->name);
             goto out;
         }
-        if (k == REC_BLANK || k == REC_COMMENT)
+        if (k == CANH_CSV_BLANK || k == CANH_CSV_COMMENT)
             continue;
-        if (k == REC_BAD) {
+        if (k == CANH_CSV_BAD) {
             rc = canh_errf(im->eb, CANH_EINVAL, "%s:%llu: header: %s", im->name,
-                           (unsigned long long)start, c.bad);
+                           (unsigned long long)start, canh_csv_bad(c));
             goto out;
         }
-        if (k == REC_EOF) {
+        if (k == CANH_CSV_EOF) {
             /* only comments: the last may be the header of an empty list */
             first_data_line(data, 0, &comment);
             char delim = ',';
-            if (comment.p && (rc = comment_header(tab, comment, &delim)) == CANH_OK)
+            if (comment.p && (rc = comment_header(tab, comment, &delim, &cs)) == CANH_OK)
                 goto out;
             rc = comment.p && rc != CANH_ENOMATCH ? rc : canh_intel_imp_tab_nocolumn(tab);
             goto out;
         }
-        rc = canh_intel_imp_tab_header(tab, c.cells, c.nf);
+        if ((rc = to_cells(&cs, f, nf)) != CANH_OK)
+            goto out;
+        rc = canh_intel_imp_tab_header(tab, cs.v, nf);
         if (rc == CANH_OK) {
             have_header = true;
             break;
@@ -947,11 +767,10 @@ int canh_intel_imp_csv(canh_intel_imp_t *im, canh_str_t data)
          * record again as data with that header's delimiter */
         canh_str_t before = canh_str_sub(data, 0, rec_off);
         first_data_line(before, 0, &comment);
-        char delim = c.delim;
-        if (comment.p && (rc = comment_header(tab, comment, &delim)) == CANH_OK) {
-            c.off = rec_off;
-            c.line = rec_line;
-            c.delim = delim;
+        char delim = canh_csv_delim(c);
+        if (comment.p && (rc = comment_header(tab, comment, &delim, &cs)) == CANH_OK) {
+            canh_csv_seek(c, rec_off, rec_line);
+            canh_csv_set_delim(c, delim);
             have_header = true;
             break;
         }
@@ -961,25 +780,27 @@ int canh_intel_imp_csv(canh_intel_imp_t *im, canh_str_t data)
 
     rc = CANH_OK;
     while (have_header) {
-        k = csv_record(&c, &start, &err);
+        k = canh_csv_read(c, &f, &nf, &start, &err);
         if (err) {
             rc = canh_errf(im->eb, err, "%s: out of memory", im->name);
             break;
         }
-        if (k == REC_EOF)
+        if (k == CANH_CSV_EOF)
             break;
-        if (k == REC_BLANK || k == REC_COMMENT)
+        if (k == CANH_CSV_BLANK || k == CANH_CSV_COMMENT)
             continue;
-        if (k == REC_BAD) {
-            canh_intel_imp_reject(im, start, "%s", c.bad);
+        if (k == CANH_CSV_BAD) {
+            canh_intel_imp_reject(im, start, "%s", canh_csv_bad(c));
             continue;
         }
-        if ((rc = canh_intel_imp_tab_row(tab, c.cells, c.nf, start)))
+        if ((rc = to_cells(&cs, f, nf)) != CANH_OK ||
+            (rc = canh_intel_imp_tab_row(tab, cs.v, nf, start)) != CANH_OK)
             break;
     }
 out:
     canh_intel_imp_tab_destroy(tab);
-    csv_fini(&c);
+    canh_csv_close(c);
+    canh_free(cs.v);
     return rc;
 }
 
@@ -997,7 +818,7 @@ bool canh_intel_imp_csv_sniff(canh_str_t data)
             l = canh_str_trim(canh_str_sub(l, 1, l.n));
         if (!l.n)
             continue;
-        char delim = detect_delim(l);
+        char delim = canh_csv_detect_delim(l);
         if (canh_str_chr(l, delim) < 0)
             continue;
         /* a header names a known value column */
