@@ -22,6 +22,7 @@ typedef struct canh_cli_cmd {
 int canh_cmd_version(int argc, char **argv);
 int canh_cmd_replay(int argc, char **argv);
 int canh_cmd_config_check(int argc, char **argv);
+int canh_cmd_rules_check(int argc, char **argv);
 int canh_cmd_intel_import(int argc, char **argv);
 int canh_cmd_intel_lookup(int argc, char **argv);
 int canh_cmd_intel_sources(int argc, char **argv);

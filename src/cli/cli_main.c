@@ -13,6 +13,8 @@ static const canh_cli_cmd_t commands[] = {
      "[--format alerts|events] [--type NAME] [--timezone TZ] FILE...|-",
      "run files through decode (and detect) as the daemon would"},
     {"config check", canh_cmd_config_check, "FILE", "validate a configuration file"},
+    {"rules check", canh_cmd_rules_check, "PATH...",
+     "compile Sigma rules and report the ones that fail"},
     {"intel import", canh_cmd_intel_import,
      "--source NAME [--kind KIND] [--format FORMAT] [--threat T] [--expires DAYS] FILE",
      "load threat indicators from a feed file"},

@@ -22,6 +22,9 @@ enum { FMT_ALERTS, FMT_EVENTS };
 typedef struct replay {
     canh_decode_t *dec;
     canh_intel_snap_t *intel; /* indicators from the store, or NULL */
+    canh_rules_t *rules;      /* --rules: compiled Sigma rules, or NULL */
+    canh_detector_t *detector;
+    uint64_t rules_failed;
     canh_store_t *store;      /* --store: events and alerts are written here */
     uint64_t alerts, stored, store_errors, batch;
     uint64_t alerts_by_level[5];
@@ -123,6 +126,19 @@ static void store_event(replay_t *rp)
     rp->stored++;
 }
 
+/* Rules that fail or are partly supported are reported once, as
+ * `canh rules check` does; the replay goes on with the others. */
+static void rule_report(void *ud, const char *file, unsigned line, const char *id,
+                        const char *title, canh_rule_status_t st, const char *reason)
+{
+    (void)ud;
+    (void)title;
+    if (st == CANH_RULE_OK)
+        return;
+    fprintf(stderr, "%s:%u: %s: %s: %s\n", file, line, id && *id ? id : "-",
+            st == CANH_RULE_FAILED ? "failed" : "partial", reason ? reason : "");
+}
+
 static int replay_file(replay_t *rp, const char *path)
 {
     canh_errbuf_t eb = {{0}};
@@ -147,6 +163,8 @@ static int replay_file(replay_t *rp, const char *path)
             rp->per_decoder[rp->ev->decoder]++;
         if (rp->ev->flags & CANH_EVF_BAD_TIME)
             rp->flagged_time++;
+        if (rp->detector)
+            canh_detector_run(rp->detector, rp->ev, on_alert, rp);
         if (rp->intel)
             canh_detect_intel(rp->intel, rp->ev, on_alert, rp);
         if (rp->store)
@@ -179,9 +197,11 @@ static void help(void)
            "\n"
            "Runs log files through the same decode stage as the daemon.\n"
            "  --format events   print one normalized ECS event per input record (JSON lines)\n"
-           "  --format alerts   print alerts (default): matches against the threat indicators\n"
-           "                    in the data directory (see canh intel import); Sigma rules\n"
-           "                    arrive with the detection engine\n"
+           "  --format alerts   print alerts (default): Sigma rules given with --rules, and\n"
+           "                    matches against the threat indicators in the data directory\n"
+           "                    (see canh intel import)\n"
+           "  --rules PATH      Sigma rule file or directory (repeatable); event times, not\n"
+           "                    the wall clock, drive correlation windows\n"
            "  --store           also write the events and alerts into the data directory's store\n"
            "  --data DIR        data directory (default ./canh-data, or $CANH_DATA)\n"
            "  --type NAME       force one decoder instead of detecting the format per record\n"
@@ -202,6 +222,8 @@ int canh_cmd_replay(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     replay_t rp = {.format = FMT_ALERTS};
     const char *type = NULL, *tz = "local", *data = NULL;
+    const char *rule_paths[64];
+    size_t nrule_paths = 0;
     bool no_progress = false, want_store = false;
     int c;
     optind = 1;
@@ -219,7 +241,11 @@ int canh_cmd_replay(int argc, char **argv)
         case 't': type = optarg; break;
         case 'z': tz = optarg; break;
         case 'r':
-            return canh_cli_usage_error("replay", "--rules: the detection engine is not built yet");
+            if (nrule_paths == sizeof rule_paths / sizeof rule_paths[0])
+                return canh_cli_usage_error("replay", "--rules: at most %zu paths",
+                                            sizeof rule_paths / sizeof rule_paths[0]);
+            rule_paths[nrule_paths++] = optarg;
+            break;
         case 's': want_store = true; break;
         case 'd': data = optarg; break;
         case 'P': no_progress = true; break;
@@ -249,6 +275,27 @@ int canh_cmd_replay(int argc, char **argv)
     canh_buf_init(&rp.alert_out, CANH_MAX_JSON_OUT);
     const char *dir = canh_cli_data_dir(data);
     int status = 0;
+    if (nrule_paths) {
+        size_t compiled = 0, failed = 0;
+        if (canh_rules_compile(rule_paths, nrule_paths, NULL, rule_report, &rp, &rp.rules,
+                               &compiled, &failed, &eb) != CANH_OK) {
+            fprintf(stderr, "canh replay: --rules: %s\n", eb.msg);
+            status = 2;
+            goto out;
+        }
+        if (compiled == 0) {
+            fprintf(stderr, "canh replay: --rules: no rule compiled (%zu failed)\n", failed);
+            status = 2;
+            goto out;
+        }
+        rp.rules_failed = failed;
+        if (canh_detector_create(rp.rules, &rp.detector) != CANH_OK) {
+            fprintf(stderr, "canh replay: out of memory\n");
+            status = 2;
+            goto out;
+        }
+        fprintf(stderr, "canh replay: %zu rules compiled, %zu failed\n", compiled, failed);
+    }
     if (want_store || canh_cli_store_exists(dir)) {
         if ((status = canh_cli_open_store("replay", dir, &rp.store)) != 0 ||
             (status = canh_cli_load_intel("replay", rp.store, &rp.intel)) != 0)
@@ -317,13 +364,17 @@ int canh_cmd_replay(int argc, char **argv)
             }
         fputc(')', stderr);
     }
-    fprintf(stderr, "%s\n", rp.intel ? "" : " (no indicators loaded; Sigma rules not built yet)");
+    if (!rp.intel && !rp.rules)
+        fprintf(stderr, " (no indicators loaded, no --rules given)");
+    fputc('\n', stderr);
     if (rp.store)
         fprintf(stderr, "  %-14s %" PRIu64 " events stored in %s%s\n", "stored", rp.stored, dir,
                 rp.store_errors ? " (with errors)" : "");
     if (rp.store_errors)
         status = 2;
 out:
+    canh_detector_destroy(rp.detector);
+    canh_rules_destroy(rp.rules);
     canh_store_close(rp.store);
     canh_intel_snap_destroy(rp.intel);
     canh_buf_fini(&rp.alert_out);
