@@ -83,6 +83,13 @@ canh_str_t canh_str_sub(canh_str_t s, size_t from, size_t n);
 int canh_str_to_u64(canh_str_t s, uint64_t max, uint64_t *out);
 int canh_str_to_i64(canh_str_t s, int64_t *out);
 
+/* Offset of the first byte of p[0..n) that is not valid UTF-8 (overlong
+ * forms, surrogates and code points past U+10FFFF are invalid), or n. */
+size_t canh_utf8_invalid_at(const char *p, size_t n);
+/* Length of the valid UTF-8 sequence starting at p (n bytes available), or
+ * 0 if p does not start one. ASCII bytes are sequences of length 1. */
+size_t canh_utf8_seq_len(const unsigned char *p, size_t n);
+
 /* True if s is a textual IPv4 address (dotted quad, each part 0-255). */
 bool canh_str_is_ipv4(canh_str_t s);
 /* True if s is a textual IPv6 address (inet_pton rules, optional %zone). */

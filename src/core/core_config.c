@@ -900,47 +900,6 @@ static bool yaml_is_blank(const char *t, size_t n)
     return true;
 }
 
-/* Offset of the first byte of text that is not valid UTF-8 (overlong forms,
- * surrogates and code points past U+10FFFF included), or len if none. YAML
- * must be Unicode, and libfyaml 0.7 can loop forever on some invalid bytes
- * (e.g. inside a "%" directive), so they never reach it. */
-static size_t utf8_invalid_at(const unsigned char *t, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = t[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (len - i <= k)
-            return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((t[i + j] & 0xc0) != 0x80)
-                return i;
-            cp = cp << 6 | (t[i + j] & 0x3f);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return i;
-        i += k + 1;
-    }
-    return len;
-}
 
 /* 1-based line and byte column of offset off in text. */
 static pos_t pos_of(const char *t, size_t off)
@@ -1004,7 +963,9 @@ static int load_doc(cfg_load_t *L, const char *text, size_t len)
     void *it = NULL;
     int rc;
 
-    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    /* YAML must be Unicode, and libfyaml 0.7 can loop forever on some
+     * invalid bytes (e.g. inside a "%" directive): they never reach it. */
+    size_t bad = canh_utf8_invalid_at(text, len);
     if (bad < len) {
         rc = cfg_fail(L, CANH_EINVAL, pos_of(text, bad), "yaml", "invalid UTF-8 (byte 0x%02x)",
                       (unsigned char)text[bad]);

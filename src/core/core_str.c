@@ -149,3 +149,44 @@ bool canh_str_is_ipv6(canh_str_t s)
     unsigned char addr[16];
     return inet_pton(AF_INET6, tmp, addr) == 1;
 }
+
+size_t canh_utf8_seq_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if (c == 0xE0 && p[1] < 0xA0)
+        return 0; /* overlong */
+    if (c == 0xED && p[1] > 0x9F)
+        return 0; /* surrogates */
+    if (c == 0xF0 && p[1] < 0x90)
+        return 0; /* overlong */
+    if (c == 0xF4 && p[1] > 0x8F)
+        return 0; /* past U+10FFFF */
+    return len;
+}
+
+size_t canh_utf8_invalid_at(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = canh_utf8_seq_len(p + i, n - i);
+        if (!k)
+            return i;
+        i += k;
+    }
+    return n;
+}

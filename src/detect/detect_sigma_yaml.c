@@ -160,46 +160,6 @@ struct fy_node *sg_root(sg_yaml_doc_t *d)
 
 /* ---- text checks --------------------------------------------------------------------- */
 
-/* Offset of the first byte that is not valid UTF-8 (or is NUL), or len. */
-static size_t utf8_invalid_at(const unsigned char *t, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = t[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            if (c == 0)
-                return i;
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (len - i <= k)
-            return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((t[i + j] & 0xc0) != 0x80)
-                return i;
-            cp = cp << 6 | (t[i + j] & 0x3f);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return i;
-        i += k + 1;
-    }
-    return len;
-}
 
 static unsigned line_of(const char *t, size_t off)
 {
@@ -343,7 +303,11 @@ int sg_yaml_parse(sg_yaml_t *y, const char *text, size_t len, unsigned *line, ch
         snprintf(why, cap, "file larger than %u bytes", SG_MAX_FILE);
         return CANH_ELIMIT;
     }
-    size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+    /* Not valid UTF-8, or a NUL: the first offending byte. */
+    size_t bad = canh_utf8_invalid_at(text, len);
+    const char *nul = memchr(text, 0, bad);
+    if (nul)
+        bad = (size_t)(nul - text);
     if (bad < len) {
         *line = line_of(text, bad);
         snprintf(why, cap, "yaml: %s (byte 0x%02x)",

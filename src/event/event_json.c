@@ -13,28 +13,6 @@
 /* ---- strings -------------------------------------------------------------- */
 static const char hex[] = "0123456789abcdef";
 
-/* Length of a valid UTF-8 sequence starting at p (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if (c == 0xE0 && p[1] < 0xA0)
-        return 0; /* overlong */
-    if (c == 0xED && p[1] > 0x9F)
-        return 0; /* surrogates */
-    if (c == 0xF0 && p[1] < 0x90)
-        return 0; /* overlong */
-    if (c == 0xF4 && p[1] > 0x8F)
-        return 0; /* > U+10FFFF */
-    return len;
-}
 
 int canh_json_put_string(canh_buf_t *out, const char *s, size_t n)
 {
@@ -50,7 +28,7 @@ int canh_json_put_string(canh_buf_t *out, const char *s, size_t n)
             continue;
         }
         if (c >= 0x80) {
-            size_t k = utf8_len(p + i, n - i);
+            size_t k = canh_utf8_seq_len(p + i, n - i);
             if (k) {
                 i += k;
                 continue;
