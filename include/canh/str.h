@@ -68,6 +68,13 @@ static inline bool canh_str_is_uint(canh_str_t s)
     return canh_str_all_digits(s, 19);
 }
 
+/* Parses a decimal number with an optional fraction ("2.000123") that
+ * fills s wholly, scaled by unit ("1.5" with unit 1000 gives 1500); digits
+ * of the fraction finer than the unit are dropped. At most int_digits
+ * digits before the point (keep int_digits small enough that the result
+ * fits an int64). CANH_EINVAL when s is not such a number. */
+int canh_str_to_scaled(canh_str_t s, int64_t unit, unsigned int_digits, int64_t *out);
+
 /* Case-insensitive ASCII comparison. */
 bool canh_str_ieq_c(canh_str_t a, const char *s);
 /* First occurrence of needle in hay, or -1. */

@@ -190,3 +190,27 @@ size_t canh_utf8_invalid_at(const char *s, size_t n)
     }
     return n;
 }
+
+int canh_str_to_scaled(canh_str_t s, int64_t unit, unsigned int_digits, int64_t *out)
+{
+    int64_t v = 0, frac = 0, scale = unit;
+    size_t i = 0;
+    while (i < s.n && canh_is_digit((unsigned char)s.p[i]) && i < int_digits)
+        v = v * 10 + (s.p[i++] - '0');
+    if (i == 0)
+        return CANH_EINVAL;
+    if (i < s.n && s.p[i] == '.') {
+        i++;
+        while (i < s.n && canh_is_digit((unsigned char)s.p[i])) {
+            if (scale > 1) {
+                scale /= 10;
+                frac += (s.p[i] - '0') * scale;
+            }
+            i++;
+        }
+    }
+    if (i != s.n)
+        return CANH_EINVAL;
+    *out = v * unit + frac;
+    return CANH_OK;
+}

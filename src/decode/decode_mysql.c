@@ -93,26 +93,7 @@ const canh_decode_mod_t canh_mod_MYSQL = {my_init, my_fini};
 /* "2.000123" seconds into nanoseconds. */
 static bool sec_to_ns(canh_str_t s, int64_t *out)
 {
-    int64_t v = 0, frac = 0, scale = CANH_NS_PER_SEC;
-    size_t i = 0;
-    while (i < s.n && canh_is_digit((unsigned char)s.p[i]) && i < 9)
-        v = v * 10 + (s.p[i++] - '0');
-    if (i == 0)
-        return false;
-    if (i < s.n && s.p[i] == '.') {
-        i++;
-        while (i < s.n && canh_is_digit((unsigned char)s.p[i])) {
-            if (scale > 1) {
-                scale /= 10;
-                frac += (s.p[i] - '0') * scale;
-            }
-            i++;
-        }
-    }
-    if (i != s.n)
-        return false;
-    *out = v * CANH_NS_PER_SEC + frac;
-    return true;
+    return canh_str_to_scaled(s, CANH_NS_PER_SEC, 9, out) == CANH_OK;
 }
 
 static bool is_decimal(canh_str_t s)

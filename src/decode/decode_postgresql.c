@@ -281,26 +281,7 @@ static bool pg_time(const canh_decode_t *d, canh_rd_t *r, canh_event_t *ev, bool
 /* "1.234" (milliseconds) into nanoseconds; false if not a number. */
 static bool ms_to_ns(canh_str_t s, int64_t *out)
 {
-    int64_t v = 0, frac = 0, scale = 1000000;
-    size_t i = 0;
-    while (i < s.n && canh_is_digit((unsigned char)s.p[i]) && i < 12)
-        v = v * 10 + (s.p[i++] - '0');
-    if (i == 0)
-        return false;
-    if (i < s.n && s.p[i] == '.') {
-        i++;
-        while (i < s.n && canh_is_digit((unsigned char)s.p[i])) {
-            if (scale > 1) {
-                scale /= 10;
-                frac += (s.p[i] - '0') * scale;
-            }
-            i++;
-        }
-    }
-    if (i != s.n)
-        return false;
-    *out = v * 1000000 + frac;
-    return true;
+    return canh_str_to_scaled(s, 1000000, 12, out) == CANH_OK;
 }
 
 /* "statement: S", "execute <name>: S", "parse S_1: S", "bind S_1: S". */
