@@ -1,8 +1,13 @@
 /* cli_version.c - `canh version`. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
 #include <jansson.h>
 #include <libfyaml.h>
+#include <pcre2.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <xlsxwriter.h>
 #include <zlib.h>
 
 #include "cli.h"
@@ -13,9 +18,12 @@ int canh_cmd_version(int argc, char **argv)
         printf("usage: canh version\n\nPrints the version and the enabled engines.\n");
         return 0;
     }
+    char pcre[64] = "";
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre);
     printf("canh %s\n", CANH_VERSION);
-    printf("engines: decode\n");
-    printf("libraries: jansson %s, libfyaml %s, zlib %s\n", JANSSON_VERSION,
-           fy_library_version(), zlibVersion());
+    printf("engines: decode, intel, sigma (hyperscan %s, pcre2 %s), store (sqlite %s)\n",
+           hs_version(), pcre, sqlite3_libversion());
+    printf("libraries: jansson %s, libfyaml %s, zlib %s, libxlsxwriter %s\n", JANSSON_VERSION,
+           fy_library_version(), zlibVersion(), LXW_VERSION);
     return 0;
 }
