@@ -51,6 +51,23 @@ void canh_detector_destroy(canh_detector_t *d);
  * wall clock, drives correlation windows. Returns the number of alerts. */
 int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud);
 
+/* Correlation state bounds and counters (per detector). Each correlation
+ * rule keeps one window per group-by key; when a rule has max_groups_per_rule
+ * groups, or the detector max_groups_total, a new group first evicts the
+ * least recently updated one (of that rule, or of all) and counts it. */
+typedef struct canh_detector_stats {
+    uint64_t corr_groups;    /* groups held now */
+    uint64_t corr_evictions; /* groups evicted because a bound was reached */
+    uint64_t corr_expired;   /* groups dropped because their window had passed */
+    uint64_t corr_late;      /* events older than their group's window, ignored */
+    uint64_t corr_alerts;    /* correlation alerts raised */
+} canh_detector_stats_t;
+
+void canh_detector_stats(const canh_detector_t *d, canh_detector_stats_t *out);
+/* 0 keeps the current bound (defaults 100000 per rule, 1000000 in all). */
+int canh_detector_set_corr_limits(canh_detector_t *d, size_t max_groups_per_rule,
+                                  size_t max_groups_total);
+
 /* Looks up ev's source/destination/host IPs, DNS/URL/TLS/destination
  * domains, URL, and file/process hashes in snap. Calls fn once per distinct
  * matching indicator (the first field it matched on is reported). Returns

@@ -37,6 +37,7 @@ static canh_rules_t *rules_new(void)
     sg_vec_init(&r->cands, sizeof(sg_cand_t));
     sg_vec_init(&r->dbs, sizeof(sg_db_t));
     sg_vec_init(&r->logsrcs, sizeof(sg_logsrc_t));
+    sg_vec_init(&r->corrs, sizeof(sg_corr_t));
     sg_tab_init(&r->fref_tab);
     sg_tab_init(&r->id_tab);
     sg_tab_init(&r->route_tab);
@@ -66,6 +67,7 @@ void canh_rules_destroy(canh_rules_t *r)
     sg_vec_fini(&r->cands);
     sg_vec_fini(&r->dbs);
     sg_vec_fini(&r->logsrcs);
+    sg_vec_fini(&r->corrs);
     sg_tab_fini(&r->fref_tab);
     sg_tab_fini(&r->id_tab);
     sg_tab_fini(&r->route_tab);
@@ -95,6 +97,12 @@ uint32_t sg_rule_find(const canh_rules_t *r, const char *id_or_name)
     uint32_t i = sg_tab_get(&r->id_tab, id_or_name, strlen(id_or_name));
     if (i != SG_NONE)
         return i;
+    for (i = 0; i < r->rules.n; i++) {
+        const sg_rule_t *ru = SG_AT(r->rules, sg_rule_t, i);
+        if (ru->st != CANH_RULE_FAILED && !ru->pseudo && ru->name &&
+            strcmp(ru->name, id_or_name) == 0)
+            return i;
+    }
     for (i = 0; i < r->rules.n; i++) {
         const sg_rule_t *ru = SG_AT(r->rules, sg_rule_t, i);
         if (ru->st != CANH_RULE_FAILED && !ru->pseudo && ru->title &&
@@ -552,6 +560,8 @@ static int finish(job_t *J)
     for (size_t i = 0; i < J->nov && rc == CANH_OK; i++)
         for (size_t d = 0; d < J->ov[i].ndocs && rc == CANH_OK; d++)
             rc = apply_overrides(J, J->ov_names[i], &J->ov[i].docs[d]);
+    if (rc == CANH_OK && (rc = sg_corr_link(J->r)) == CANH_ENOMEM)
+        canh_errf(J->eb, rc, "sigma: out of memory");
     if (rc == CANH_OK)
         rc = sg_prefilter_build(J->r, J->eb);
     else if (rc == CANH_ENOMEM)

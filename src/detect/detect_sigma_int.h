@@ -178,6 +178,10 @@ typedef struct sg_rule {
     uint8_t disabled;     /* listed under disable: in an overrides file */
     uint8_t has_anchor;   /* some literal must occur for the rule to match */
     uint8_t pseudo;       /* not a rule: a file-level message (YAML error, override) */
+    uint8_t nogen;        /* a base rule of a correlation without generate: true: its
+                           * matches feed the correlation but raise no alert */
+    const char *name;     /* the rule's `name:` (Sigma 2.x), or NULL */
+    uint32_t corr1;       /* a correlation rule: 1 + index into rules->corrs; 0 = none */
 } sg_rule_t;
 
 /* A prefilter database: the literals of one route's rules on one field (or
@@ -232,6 +236,7 @@ typedef struct sg_dslist {
 struct canh_rules {
     canh_arena_t arena; /* strings and small arrays, freed at destroy */
     sg_vec_t rules, routes, nodes, kids, atoms, vals, matchers, frefs, cands, dbs, logsrcs;
+    sg_vec_t corrs;        /* sg_corr_t: correlation rules (detect_sigma_corr.c) */
     sg_tab_t fref_tab;     /* fref key -> id */
     sg_tab_t id_tab;       /* rule id -> rule index */
     sg_tab_t route_tab;    /* logsource key -> route */
@@ -451,6 +456,58 @@ int sg_group_field(canh_rules_t *r, uint32_t idx, const char *name, uint32_t *fr
 /* The first value of field reference fref in the current event (see
  * sg_begin; CANH_STR_NULL if absent). */
 canh_str_t sg_field_value(canh_detector_t *d, uint32_t fref, const canh_event_t *ev);
+
+/* ---- correlation (detect_sigma_corr.c) ------------------------------------------------------ */
+enum sg_ctype { SG_C_EVENT_COUNT = 0, SG_C_VALUE_COUNT, SG_C_TEMPORAL, SG_C_TEMPORAL_ORDERED };
+
+#define SG_CORR_MAX_REFS 32 /* rules: of one correlation */
+#define SG_CORR_MAX_GROUP 8 /* group-by fields of one correlation */
+#define SG_CORR_MAX_THRESHOLD 100000
+#define SG_CORR_MAX_EVENTS 32    /* event ids listed in an alert */
+#define SG_CORR_MAX_ORDERED 1024 /* entries kept per group for temporal_ordered */
+#define SG_CORR_MAX_KEY 4096     /* bytes of one group key */
+#define SG_CORR_DEFAULT_GROUPS_PER_RULE 100000u
+#define SG_CORR_DEFAULT_GROUPS_TOTAL 1000000u
+
+/* A compiled correlation rule. Names and frefs live in the rules' arena. */
+typedef struct sg_corr {
+    uint32_t rule;     /* the correlation's own rule index */
+    uint8_t type;      /* enum sg_ctype */
+    uint8_t generate;  /* base rules keep raising their own alerts */
+    uint64_t thr;      /* counts reaching thr raise the alert (gt N: N+1) */
+    int64_t span;      /* timespan, ns */
+    const char **refs; /* rules: as written */
+    unsigned *ref_line;
+    uint32_t *base;  /* resolved rule indexes (after sg_corr_link) */
+    uint32_t *bcorr; /* per ref: the correlation it names (chaining), or SG_NONE */
+    uint8_t chained; /* some ref is a correlation */
+    uint32_t nref;
+    const char **group; /* group-by fields as written */
+    const char **gname; /* names emitted in alerts (the mapped ECS name) */
+    uint32_t ngroup;
+    uint32_t *gfref;   /* nref x ngroup field references */
+    const char *field; /* value_count: the counted field */
+    uint32_t *vfref;   /* value_count: per base rule */
+    unsigned line;     /* line of the correlation: key */
+} sg_corr_t;
+
+/* Compiles the `correlation:` section of a rule document (cc's rule). */
+int sg_corr_compile(sg_cc_t *cc, struct fy_node *root);
+/* After every document is compiled: resolves base rules and group-by
+ * fields; a correlation that cannot be resolved fails (with its reason).
+ * Marks base rules that must not raise alerts. CANH_OK or CANH_ENOMEM. */
+int sg_corr_link(canh_rules_t *r);
+/* Per-detector correlation state. */
+typedef struct sg_corr_state sg_corr_state_t;
+int sg_corr_state_create(const canh_rules_t *r, sg_corr_state_t **out);
+void sg_corr_state_destroy(sg_corr_state_t *s);
+sg_corr_state_t *sg_detector_corr(canh_detector_t *d);
+const canh_rules_t *sg_detector_rules(const canh_detector_t *d);
+/* Feeds the current event (after sg_begin and the single-event rules) to
+ * every correlation; raises their alerts. Returns alerts raised, or a
+ * non-zero return of fn / a negative error. */
+int sg_corr_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud,
+                int *alerts);
 
 /* ---- from memory (fuzz targets, tests) -------------------------------------------------- */
 /* Compiles the rule documents in text (built-in mappings only) and builds

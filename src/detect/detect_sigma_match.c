@@ -45,8 +45,19 @@ struct canh_detector {
     char *ubuf; /* unescaped JSON array strings, this event */
     size_t ulen, ucap;
     const canh_event_t *ev;
-    size_t cur_len; /* value being scanned */
+    size_t cur_len;        /* value being scanned */
+    sg_corr_state_t *corr; /* correlation windows (NULL without correlation rules) */
 };
+
+sg_corr_state_t *sg_detector_corr(canh_detector_t *d)
+{
+    return d->corr;
+}
+
+const canh_rules_t *sg_detector_rules(const canh_detector_t *d)
+{
+    return d->r;
+}
 
 /* ---- lifecycle ----------------------------------------------------------------------- */
 
@@ -74,6 +85,7 @@ void canh_detector_destroy(canh_detector_t *d)
     canh_free(d->vals);
     canh_free(d->cand);
     canh_free(d->ubuf);
+    sg_corr_state_destroy(d->corr);
     canh_free(d);
 }
 
@@ -104,6 +116,8 @@ int canh_detector_create(const canh_rules_t *r, canh_detector_t **out)
     d->js = pcre2_jit_stack_create(32 * 1024, SG_JIT_STACK, NULL);
     if (!d->mst || !d->rst || !d->fst || !d->fv0 || !d->fvn || !d->dst || !d->rtst || !d->rtok ||
         !d->hold || !d->cand || !d->vals || !d->md || !d->mc || !d->js)
+        goto nomem;
+    if (r->corrs.n && sg_corr_state_create(r, &d->corr) != CANH_OK)
         goto nomem;
     pcre2_set_match_limit(d->mc, SG_RE_MATCH_LIMIT);
     pcre2_set_depth_limit(d->mc, SG_RE_DEPTH_LIMIT);
@@ -685,10 +699,9 @@ static bool push_cand(canh_detector_t *d, uint32_t rule)
     return true;
 }
 
-int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud)
+static int run_rules(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud,
+                     bool *stopped)
 {
-    if (!d || !ev || !fn)
-        return CANH_EINVAL;
     const canh_rules_t *r = d->r;
     int alerts = 0, rc = 0;
     sg_begin(d, ev);
@@ -756,7 +769,7 @@ int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn 
     memcpy(cands, d->cand, nc * sizeof *cands);
     for (uint32_t i = 0; i < nc; i++) {
         const sg_rule_t *ru = SG_AT(r->rules, sg_rule_t, cands[i]);
-        if (!route_holds(d, ru->route) || !eval(d, ru->root))
+        if (ru->nogen || !route_holds(d, ru->route) || !eval(d, ru->root))
             continue;
         rc = raise(ru, ev, fn, ud);
         if (rc)
@@ -766,8 +779,25 @@ int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn 
     if (cands != small)
         canh_free(cands);
     if (rc)
+        *stopped = true;
+    if (rc)
         return rc < 0 ? rc : alerts;
     return alerts;
+}
+
+int canh_detector_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud)
+{
+    if (!d || !ev || !fn)
+        return CANH_EINVAL;
+    bool stopped = false;
+    int alerts = run_rules(d, ev, fn, ud, &stopped);
+    if (alerts < 0 || stopped || !d->corr)
+        return alerts;
+    int more = 0;
+    int rc = sg_corr_run(d, ev, fn, ud, &more);
+    if (rc < 0)
+        return rc;
+    return alerts + more;
 }
 
 /* ---- hooks for correlation ------------------------------------------------------------------- */

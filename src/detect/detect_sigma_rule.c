@@ -468,9 +468,12 @@ static int compile_body(sg_cc_t *cc, sg_rule_t *ru, struct fy_node *root, uint32
         return sg_fail(cc, root, "expected a mapping (a Sigma rule)");
     if ((rc = meta_str(cc, root, "id", &ru->id)) || (rc = meta_str(cc, root, "title", &ru->title)))
         return rc;
-    if (sg_key(root, "correlation"))
+    if ((rc = meta_str(cc, root, "name", &ru->name)))
+        return rc;
+    bool is_corr = sg_key(root, "correlation") != NULL;
+    if (is_corr && sg_key(root, "detection"))
         return sg_fail(cc, sg_key(root, "correlation"),
-                       "correlation rules are not supported by this build yet");
+                       "a rule has either detection: or correlation:, not both");
     if (sg_key(root, "filter") && !sg_key(root, "detection"))
         return sg_fail(cc, sg_key(root, "filter"), "Sigma filters are not supported yet");
     if (!ru->title) {
@@ -493,6 +496,16 @@ static int compile_body(sg_cc_t *cc, sg_rule_t *ru, struct fy_node *root, uint32
             return sg_fail(cc, sg_get(root, "id"), "duplicate rule id (also in %s:%u)", p->file,
                            p->line);
         }
+    }
+    if (is_corr) {
+        /* The rule's own entry must be current before sg_corr_compile
+         * records its index; it is written back by sg_compile_doc. */
+        if ((rc = sg_corr_compile(cc, root)))
+            return rc;
+        ru->corr1 = r->corrs.n;
+        if (ru->id && sg_tab_put(&r->id_tab, ru->id, strlen(ru->id), cc->rule) != CANH_OK)
+            return CANH_ENOMEM;
+        return CANH_OK;
     }
     struct fy_node *lsn;
     if ((rc = logsource(cc, root, &lsn)))

@@ -108,7 +108,7 @@ static void test_structure_errors(void **st)
     expect("title: t\nid: r1\nlogsource: linux\ndetection:\n  sel:\n    a: 1\n  condition: sel\n",
            "r.yml:3: r1: failed: logsource: expected a mapping");
     expect("title: t\nid: r1\ncorrelation:\n  type: event_count\n",
-           "r.yml:3: r1: failed: correlation rules are not supported by this build yet");
+           "r.yml:3: r1: failed: correlation: rules must be a non-empty list of strings");
     expect(HEAD "  sel:\n    a:\n      b: 1\n  condition: sel\n",
            "r.yml:8: r1: failed: detection.sel: a: expected a value or a list of values, got a "
            "mapping");
