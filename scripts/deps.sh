@@ -26,7 +26,7 @@ base=(
     jq
 )
 fuzz=(clang-14 libclang-rt-14-dev)
-bench=(jq goaccess liblognorm-utils grepcidr)
+bench=(jq goaccess liblognorm-utils grepcidr fail2ban time)
 format=(clang-format-14)
 
 want=("${base[@]}")
