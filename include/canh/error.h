@@ -11,16 +11,19 @@
 
 enum canh_err {
     CANH_OK = 0,
-    CANH_ENOMEM = -1,   /* allocation failed */
-    CANH_EINVAL = -2,   /* invalid argument or malformed input */
-    CANH_ELIMIT = -3,   /* a configured or built-in limit was reached */
-    CANH_EIO = -4,      /* read/write failure; errno-level detail in errbuf */
-    CANH_ENOENT = -5,   /* no such file, key or item */
-    CANH_ENOMATCH = -6, /* input did not match (a decoder's "not mine") */
-    CANH_EFULL = -7,    /* queue or buffer full; retry later */
-    CANH_ENOTSUP = -8,  /* recognised but not supported */
-    CANH_EEXIST = -9,   /* already exists */
-    CANH_EOF = -10,     /* end of input */
+    CANH_ENOMEM = -1,     /* allocation failed */
+    CANH_EINVAL = -2,     /* invalid argument or malformed input */
+    CANH_ELIMIT = -3,     /* a configured or built-in limit was reached */
+    CANH_EIO = -4,        /* read/write failure; errno-level detail in errbuf */
+    CANH_ENOENT = -5,     /* no such file, key or item */
+    CANH_ENOMATCH = -6,   /* input did not match (a decoder's "not mine") */
+    CANH_EFULL = -7,      /* queue or buffer full; retry later */
+    CANH_ENOTSUP = -8,    /* recognised but not supported */
+    CANH_EEXIST = -9,     /* already exists */
+    CANH_EOF = -10,       /* end of input */
+    CANH_ECANCELED = -11, /* stopped by a callback or a shutdown request */
+    CANH_ETIMEDOUT = -12, /* a deadline passed */
+    CANH_EPERM = -13,     /* refused: credentials, permissions or revocation */
 };
 
 /* Returns a static English description of err; never NULL. */

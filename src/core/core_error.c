@@ -29,6 +29,12 @@ const char *canh_strerror(int err)
         return "already exists";
     case CANH_EOF:
         return "end of input";
+    case CANH_ECANCELED:
+        return "cancelled";
+    case CANH_ETIMEDOUT:
+        return "timed out";
+    case CANH_EPERM:
+        return "not permitted";
     default:
         return "unknown error";
     }
