@@ -118,6 +118,15 @@ size_t canh_queue_peak(const canh_queue_t *q);
  * wake-up here and are called, from the consumer's thread, when depth falls
  * below cap/2 after having been full. One registration per producer. */
 typedef void (*canh_queue_room_fn)(void *ud);
+/* "Full" means a non-blocking push could not place every item; the
+ * callbacks then run once, on the thread whose pop left the queue below
+ * half its capacity, and once more from canh_queue_close. A callback must
+ * be quick and must not call canh_queue_on_room/off_room. At most
+ * CANH_QUEUE_MAX_ROOM_CBS registrations: CANH_ELIMIT past that. */
 int canh_queue_on_room(canh_queue_t *q, canh_queue_room_fn fn, void *ud);
+/* Removes the registration (fn, ud); when it returns, that callback is not
+ * running and will not run again, so ud may be freed. CANH_ENOENT if it was
+ * not registered. */
+int canh_queue_off_room(canh_queue_t *q, canh_queue_room_fn fn, void *ud);
 
 #endif
