@@ -14,6 +14,9 @@ enum canh_store_stmt_id {
     CANH_ST_INTEL_SIGHT,
     CANH_ST_EVENT_ADD,
     CANH_ST_ALERT_ADD,
+    CANH_ST_AGENT_SEQ_SET, /* agents: the writer's per-batch sequence update */
+    CANH_ST_FIM_GET, /* fim: baseline lookups and writes (store_fim.c) */
+    CANH_ST_FIM_PUT,
     CANH_ST__COUNT
 };
 
