@@ -25,10 +25,11 @@ base=(
     libyara-dev libclamav-dev libarchive-dev libevent-dev libmicrohttpd-dev libsystemd-dev
     libsodium-dev
     libcmocka-dev python3 python3-pytest
+    clamav-testfiles openssl libxml2-utils xmlsec1 systemd-journal-remote
     jq
 )
 fuzz=(clang-14 libclang-rt-14-dev)
-bench=(jq goaccess liblognorm-utils grepcidr fail2ban time)
+bench=(jq goaccess liblognorm-utils grepcidr fail2ban time yara clamav rsyslog)
 format=(clang-format-14)
 
 want=("${base[@]}")

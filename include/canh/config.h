@@ -21,6 +21,7 @@
 #ifndef CANH_CONFIG_H
 #define CANH_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,20 +51,21 @@ typedef struct canh_strlist {
  * min, max: bounds for INT/SIZE/DURATION; min always applies, max 0 means
  *   no upper bound. For STR they bound the length in bytes (min 1: must not
  *   be empty); for ADDR min > 0 means the address is required (otherwise
- *   empty disables it).
+ *   empty disables it), and max > 0 admits port 0 (a listener on a port the
+ *   system picks, read back at run time).
  * enums: for ENUM the NULL-terminated names (matched case-insensitively,
  *   stored as the index). For STR, if non-NULL, the accepted values (stored
  *   in the table's spelling); the entry "+hh:mm" there admits any UTC offset
  *   that canh_time_parse_tz accepts with an explicit sign ("+07:00", "-0500"),
  *   stored as written. */
 typedef struct canh_cfg_key {
-    const char *path;          /* dotted key path */
+    const char *path; /* dotted key path */
     canh_cfg_type_t type;
-    size_t offset;             /* offsetof the value in the target struct */
-    const char *def;           /* default, as YAML scalar text; NULL = none/empty */
-    int64_t min, max;          /* bounds for INT/SIZE/DURATION (max 0 = none) */
-    const char *const *enums;  /* NULL-terminated names for ENUM */
-    const char *doc;           /* one-line description for --help and docs */
+    size_t offset;            /* offsetof the value in the target struct */
+    const char *def;          /* default, as YAML scalar text; NULL = none/empty */
+    int64_t min, max;         /* bounds for INT/SIZE/DURATION (max 0 = none) */
+    const char *const *enums; /* NULL-terminated names for ENUM */
+    const char *doc;          /* one-line description for --help and docs */
 } canh_cfg_key_t;
 
 /* Applies every default in tab to dst (zeroed by the caller first; STR/ADDR
@@ -102,15 +104,57 @@ int canh_config_doc(const canh_cfg_key_t *tab, size_t n, canh_buf_t *out);
 
 /* ---- Canh's own settings ------------------------------------------------ */
 typedef struct canh_settings {
-    char *data_dir;          /* data.dir */
-    char *timezone;          /* time.zone: "local", "UTC", "+07:00" */
-    int log_level;           /* log.level: index into error/warn/info/debug */
-    uint64_t max_record;     /* input.max_record */
-    int64_t retention_days;  /* store.retention_days (future store) */
+    char *data_dir;         /* data.dir */
+    char *timezone;         /* time.zone: "local", "UTC", "+07:00" */
+    int log_level;          /* log.level: index into error/warn/info/debug */
+    uint64_t max_record;    /* input.max_record */
+    int64_t retention_days; /* store.retention_days (future store) */
     /* server listeners (used by `canh server`; validated now) */
-    char *syslog_udp;        /* server.syslog.udp  host:port or empty */
-    char *syslog_tcp;        /* server.syslog.tcp */
-    canh_strlist_t rules;    /* detect.rules: paths of rule files/dirs */
+    char *syslog_udp; /* server.syslog.udp  host:port or empty */
+    char *syslog_tcp; /* server.syslog.tcp */
+    /* `canh server` (H6, issue 6): listeners, pipeline, store writer, retention */
+    char *syslog_tls;         /* server.syslog.tls */
+    char *tls_cert;           /* server.tls.cert: PEM certificate (chain) of the TLS listener */
+    char *tls_key;            /* server.tls.key: its PEM private key */
+    char *tls_ca;             /* server.tls.ca: CA that client certificates must chain to */
+    char *agent_listen;       /* server.agent.listen: the agent channel */
+    char *agent_name;         /* server.agent.name: name in the manager's certificate */
+    char *metrics;            /* server.metrics: HTTP /metrics and /status */
+    char *server_user;        /* server.user: account to run as after binding */
+    int64_t workers;          /* server.workers: 0 = one per core */
+    int64_t queue;            /* server.queue: input queue capacity, records */
+    int64_t batch_rows;       /* server.batch_rows: rows per store transaction */
+    int64_t batch_ms;         /* server.batch_ms: longest wait before a commit */
+    int64_t max_conns;        /* server.max_conns */
+    int64_t idle_timeout;     /* server.idle_timeout: seconds */
+    uint64_t udp_rcvbuf;      /* server.udp_rcvbuf: bytes */
+    int64_t ret_max_age_days; /* retention.max_age_days */
+    bool ret_force;           /* retention.force: allow under 30 days */
+    uint64_t ret_max_size;    /* retention.max_size: bytes, 0 = no limit */
+    canh_strlist_t ret_by_dataset; /* retention.by_dataset: "DATASET=DAYS" */
+    int64_t ret_interval;          /* retention.interval: seconds between runs */
+    int64_t corr_groups;           /* server.corr_groups: correlation groups per worker */
+    canh_strlist_t rules;          /* detect.rules: paths of rule files/dirs */
+    /* `canh agent` (H7, issue 6): the manager, spool, batches, collectors */
+    char *ag_manager;              /* agent.manager: HOST:PORT (default: as enrolled) */
+    uint64_t ag_spool_max;         /* agent.spool.max_size */
+    uint64_t ag_batch_bytes;       /* agent.batch.max_bytes */
+    int64_t ag_batch_records;      /* agent.batch.max_records */
+    int64_t ag_batch_delay_ms;     /* agent.batch.delay_ms */
+    int64_t ag_window;             /* agent.window */
+    canh_strlist_t ag_scan_yara;   /* agent.scan.yara */
+    canh_strlist_t ag_scan_hashes; /* agent.scan.hashes */
+    canh_strlist_t ag_scan_paths;  /* agent.scan.paths */
+    int64_t ag_scan_interval;      /* agent.scan.interval: seconds, 0 = off */
+    canh_strlist_t ag_logfiles;    /* agent.collect.logfiles */
+    bool ag_journald;              /* agent.collect.journald */
+    canh_strlist_t ag_fim_paths;   /* agent.collect.fim_paths */
+    int64_t ag_fim_interval;       /* agent.collect.fim_interval: seconds */
+    int64_t ag_inventory_interval; /* agent.collect.inventory_interval: seconds */
+    int64_t ag_netconn_interval;   /* agent.collect.netconn_interval: seconds */
+    bool ag_read_from_end;         /* agent.collect.read_from_end */
+    char *ag_dpkg_status;          /* agent.collect.dpkg_status */
+    char *ag_rpmdb;                /* agent.collect.rpmdb */
 } canh_settings_t;
 
 /* The table for canh_settings_t (src/core/core_settings.c); use as

@@ -30,6 +30,26 @@ int canh_cmd_intel_remove(int argc, char **argv);
 int canh_cmd_intel_grep(int argc, char **argv);
 int canh_cmd_assets_import(int argc, char **argv);
 int canh_cmd_botnet_report(int argc, char **argv);
+/* the manager (cli_server.c) and the store readers (cli_events.c) */
+int canh_cmd_server(int argc, char **argv);
+int canh_cmd_server_reload(int argc, char **argv);
+int canh_cmd_status(int argc, char **argv);
+int canh_cmd_events_count(int argc, char **argv);
+int canh_cmd_alerts_list(int argc, char **argv);
+int canh_cmd_scan(int argc, char **argv);
+int canh_cmd_quarantine_list(int argc, char **argv);
+int canh_cmd_quarantine_restore(int argc, char **argv);
+int canh_cmd_quarantine_delete(int argc, char **argv);
+int canh_cmd_malware_report(int argc, char **argv);
+/* the agent and the manager's agent registry (cli_agent.c, cli_agents.c) */
+int canh_cmd_agent(int argc, char **argv);
+int canh_cmd_agent_enroll(int argc, char **argv);
+int canh_cmd_agents_list(int argc, char **argv);
+int canh_cmd_agents_revoke(int argc, char **argv);
+int canh_cmd_agents_rekey(int argc, char **argv);
+int canh_cmd_agents_token(int argc, char **argv);
+int canh_cmd_agents_command(int argc, char **argv);
+int canh_cmd_agents_commands(int argc, char **argv);
 
 /* True if DIR/canh.db exists (commands that only read must not create it). */
 bool canh_cli_store_exists(const char *data_dir);

@@ -1,5 +1,5 @@
-/* cli_replay.c - `canh replay`: files through decode (and, once the
- * detection engine exists, detect) exactly as the daemon runs them. */
+/* cli_replay.c - `canh replay`: files through decode -> enrich -> detect
+ * with the daemon's own pipeline (canh/server.h). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,27 +14,24 @@
 #include "canh/event.h"
 #include "canh/ingest.h"
 #include "canh/limits.h"
+#include "canh/server.h"
 #include "canh/time.h"
 #include "cli.h"
 
 enum { FMT_ALERTS, FMT_EVENTS };
 
 typedef struct replay {
-    canh_decode_t *dec;
-    canh_intel_snap_t *intel; /* indicators from the store, or NULL */
-    canh_rules_t *rules;      /* --rules: compiled Sigma rules, or NULL */
-    canh_detector_t *detector;
+    canh_pipeline_t *pipe;
+    canh_intel_snap_t *intel; /* indicators from the store, or NULL (until the engine owns it) */
+    canh_rules_t *rules;      /* --rules: compiled Sigma rules, or NULL (idem) */
+    bool have_intel, have_rules;
     uint64_t rules_failed;
-    canh_store_t *store;      /* --store: events and alerts are written here */
-    uint64_t alerts, stored, store_errors, batch;
-    uint64_t alerts_by_level[5];
+    canh_store_t *store; /* --store: events and alerts are written here */
+    uint64_t stored, store_errors, batch;
     canh_buf_t alert_out;
-    canh_event_t *ev;
     canh_buf_t out;
     int format;
     bool progress;
-    uint64_t records, truncated, flagged_time;
-    uint64_t per_decoder[64];
     uint64_t bytes_done; /* bytes of files already finished */
     uint64_t bytes_total;
     double t0, last_progress;
@@ -55,12 +52,13 @@ static void show_progress(replay_t *rp, const canh_records_t *rs, bool final)
     rp->last_progress = t;
     double el = t - rp->t0;
     uint64_t done = rp->bytes_done + (rs ? canh_records_pos(rs) : 0);
-    fprintf(stderr, "\r\033[K%" PRIu64 " records, %.1f MB", rp->records, (double)done / 1e6);
+    uint64_t records = canh_pipeline_stats(rp->pipe)->records;
+    fprintf(stderr, "\r\033[K%" PRIu64 " records, %.1f MB", records, (double)done / 1e6);
     if (rp->bytes_total)
         fprintf(stderr, " of %.1f MB (%.0f%%)", (double)rp->bytes_total / 1e6,
                 100.0 * (double)done / (double)rp->bytes_total);
     if (el > 0)
-        fprintf(stderr, ", %.0f records/s", (double)rp->records / el);
+        fprintf(stderr, ", %.0f records/s", (double)records / el);
     if (final)
         fprintf(stderr, "\r\033[K");
 }
@@ -72,8 +70,6 @@ static void show_progress(replay_t *rp, const canh_records_t *rs, bool final)
 static int on_alert(void *ud, const canh_alert_t *a, const canh_event_t *ev)
 {
     replay_t *rp = ud;
-    rp->alerts++;
-    rp->alerts_by_level[a->level]++;
     canh_buf_reset(&rp->alert_out);
     if (canh_alert_to_json(a, ev, &rp->alert_out) != CANH_OK)
         return 0;
@@ -85,15 +81,15 @@ static int on_alert(void *ud, const canh_alert_t *a, const canh_event_t *ev)
     if (rp->store) {
         canh_errbuf_t eb;
         if (canh_store_alert_add(rp->store, ev->ts, a->rule_id, a->rule_source,
-                                 canh_level_name(a->level), rp->alert_out.data,
-                                 rp->alert_out.len, &eb) != CANH_OK &&
+                                 canh_level_name(a->level), rp->alert_out.data, rp->alert_out.len,
+                                 &eb) != CANH_OK &&
             rp->store_errors++ == 0)
             fprintf(stderr, "canh replay: %s\n", eb.msg);
     }
     return 0;
 }
 
-static void store_event(replay_t *rp)
+static void store_event(replay_t *rp, const canh_event_t *ev)
 {
     canh_errbuf_t eb;
     if (rp->batch == STORE_BATCH) {
@@ -101,24 +97,12 @@ static void store_event(replay_t *rp)
             fprintf(stderr, "canh replay: %s\n", eb.msg);
         rp->batch = 0;
     }
-    if (rp->batch++ == 0 && canh_store_begin(rp->store, &eb) != CANH_OK &&
-        rp->store_errors++ == 0)
+    if (rp->batch++ == 0 && canh_store_begin(rp->store, &eb) != CANH_OK && rp->store_errors++ == 0)
         fprintf(stderr, "canh replay: %s\n", eb.msg);
-    canh_buf_reset(&rp->out);
-    if (canh_event_to_json(rp->ev, &rp->out) != CANH_OK)
-        return;
-    char src[64] = "", dst[64] = "";
-    canh_str_t s = canh_event_get(rp->ev, CANH_F_SOURCE_IP);
-    canh_str_t d = canh_event_get(rp->ev, CANH_F_DESTINATION_IP);
-    canh_str_t h = canh_event_get(rp->ev, CANH_F_HOST_NAME);
-    canh_str_t ds = canh_event_get(rp->ev, CANH_F_EVENT_DATASET);
-    char host[256] = "", dataset[64] = "";
-    snprintf(src, sizeof src, "%.*s", (int)s.n, s.p ? s.p : "");
-    snprintf(dst, sizeof dst, "%.*s", (int)d.n, d.p ? d.p : "");
-    snprintf(host, sizeof host, "%.*s", (int)h.n, h.p ? h.p : "");
-    snprintf(dataset, sizeof dataset, "%.*s", (int)ds.n, ds.p ? ds.p : "");
-    if (canh_store_event_add(rp->store, rp->ev->ts, dataset, s.p ? src : NULL, d.p ? dst : NULL,
-                             h.p ? host : NULL, rp->out.data, rp->out.len, &eb) != CANH_OK) {
+    int rc = canh_pipeline_store_event(rp->store, ev, &rp->out, &eb);
+    if (rc == CANH_ELIMIT)
+        return; /* too large to encode: as when printing, the record is reported, not stored */
+    if (rc != CANH_OK) {
         if (rp->store_errors++ == 0)
             fprintf(stderr, "canh replay: %s\n", eb.msg);
         return;
@@ -153,33 +137,22 @@ static int replay_file(replay_t *rp, const char *path)
     bool cut;
     int status = 0;
     while ((rc = canh_records_next(rs, &rec, &line, &cut, &eb)) == CANH_OK) {
-        canh_decode_record(rp->dec, rec.p, rec.n, rp->ev);
-        if (cut) {
-            rp->ev->flags |= CANH_EVF_TRUNCATED;
-            rp->truncated++;
-        }
-        rp->records++;
-        if (rp->ev->decoder < 64)
-            rp->per_decoder[rp->ev->decoder]++;
-        if (rp->ev->flags & CANH_EVF_BAD_TIME)
-            rp->flagged_time++;
-        if (rp->detector)
-            canh_detector_run(rp->detector, rp->ev, on_alert, rp);
-        if (rp->intel)
-            canh_detect_intel(rp->intel, rp->ev, on_alert, rp);
+        canh_recinfo_t ri = {.truncated = cut, .transport = CANH_TRANSPORT_FILE};
+        canh_pipeline_run(rp->pipe, rec.p, rec.n, &ri, on_alert, rp);
+        const canh_event_t *ev = canh_pipeline_event(rp->pipe);
         if (rp->store)
-            store_event(rp);
+            store_event(rp, ev);
         if (rp->format == FMT_EVENTS) {
             canh_buf_reset(&rp->out);
-            if (canh_event_to_json(rp->ev, &rp->out) == CANH_OK) {
+            if (canh_event_to_json(ev, &rp->out) == CANH_OK) {
                 canh_buf_putc(&rp->out, '\n');
                 fwrite(rp->out.data, 1, rp->out.len, stdout);
             } else {
-                fprintf(stderr, "canh replay: %s:%" PRIu64 ": event too large to encode\n",
-                        path, line);
+                fprintf(stderr, "canh replay: %s:%" PRIu64 ": event too large to encode\n", path,
+                        line);
             }
         }
-        if (rp->progress && (rp->records & 0x3fff) == 0)
+        if (rp->progress && (canh_pipeline_stats(rp->pipe)->records & 0x3fff) == 0)
             show_progress(rp, rs, false);
     }
     if (rc != CANH_EOF) {
@@ -215,11 +188,11 @@ static void help(void)
 int canh_cmd_replay(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'}, {"type", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},   {"type", required_argument, NULL, 't'},
         {"timezone", required_argument, NULL, 'z'}, {"rules", required_argument, NULL, 'r'},
-        {"store", no_argument, NULL, 's'},        {"data", required_argument, NULL, 'd'},
-        {"no-progress", no_argument, NULL, 'P'},  {"list-types", no_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"store", no_argument, NULL, 's'},          {"data", required_argument, NULL, 'd'},
+        {"no-progress", no_argument, NULL, 'P'},    {"list-types", no_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     replay_t rp = {.format = FMT_ALERTS};
     const char *type = NULL, *tz = "local", *data = NULL;
     const char *rule_paths[64];
@@ -235,8 +208,8 @@ int canh_cmd_replay(int argc, char **argv)
             else if (strcmp(optarg, "alerts") == 0)
                 rp.format = FMT_ALERTS;
             else
-                return canh_cli_usage_error("replay", "--format: expected alerts or events, got \"%s\"",
-                                            optarg);
+                return canh_cli_usage_error(
+                    "replay", "--format: expected alerts or events, got \"%s\"", optarg);
             break;
         case 't': type = optarg; break;
         case 'z': tz = optarg; break;
@@ -264,13 +237,15 @@ int canh_cmd_replay(int argc, char **argv)
     if (strcmp(tz, "local") == 0)
         off = canh_time_local_offset();
     else if (canh_time_parse_tz(canh_str_c(tz), &off) != CANH_OK)
-        return canh_cli_usage_error("replay", "--timezone: cannot read \"%s\" (use local, UTC or +07:00)",
-                                    tz);
-    canh_decode_opts_t dopts = {.tref = canh_time_ref_now(off), .type = type};
+        return canh_cli_usage_error(
+            "replay", "--timezone: cannot read \"%s\" (use local, UTC or +07:00)", tz);
+    canh_pipeline_opts_t popts = {.tz_off = off, .type = type};
     canh_errbuf_t eb = {{0}};
-    if (canh_decode_create(&dopts, &rp.dec, &eb) != CANH_OK)
+    int prc = canh_pipeline_create(&popts, NULL, &rp.pipe, &eb);
+    if (prc == CANH_ENOENT)
         return canh_cli_usage_error("replay", "%s (see --list-types)", eb.msg);
-    rp.ev = canh_event_create();
+    if (prc != CANH_OK)
+        return canh_cli_usage_error("replay", "%s", canh_strerror(prc));
     canh_buf_init(&rp.out, CANH_MAX_JSON_OUT);
     canh_buf_init(&rp.alert_out, CANH_MAX_JSON_OUT);
     const char *dir = canh_cli_data_dir(data);
@@ -289,11 +264,6 @@ int canh_cmd_replay(int argc, char **argv)
             goto out;
         }
         rp.rules_failed = failed;
-        if (canh_detector_create(rp.rules, &rp.detector) != CANH_OK) {
-            fprintf(stderr, "canh replay: out of memory\n");
-            status = 2;
-            goto out;
-        }
         fprintf(stderr, "canh replay: %zu rules compiled, %zu failed\n", compiled, failed);
     }
     if (want_store || canh_cli_store_exists(dir)) {
@@ -307,6 +277,23 @@ int canh_cmd_replay(int argc, char **argv)
         if (!want_store) {
             canh_store_close(rp.store);
             rp.store = NULL;
+        }
+    }
+    rp.have_rules = rp.rules != NULL;
+    rp.have_intel = rp.intel != NULL;
+    if (rp.rules || rp.intel) {
+        canh_engine_t *engine;
+        int erc = canh_engine_create(rp.rules, rp.intel, &engine);
+        rp.rules = NULL; /* the engine owns them now, also on failure */
+        rp.intel = NULL;
+        if (erc == CANH_OK) {
+            erc = canh_pipeline_set_engine(rp.pipe, engine);
+            canh_engine_release(engine);
+        }
+        if (erc != CANH_OK) {
+            fprintf(stderr, "canh replay: out of memory\n");
+            status = 2;
+            goto out;
         }
     }
     rp.progress = !no_progress && isatty(STDERR_FILENO);
@@ -337,34 +324,35 @@ int canh_cmd_replay(int argc, char **argv)
     if (rp.progress)
         show_progress(&rp, NULL, true);
     double el = now_s() - rp.t0;
-    fprintf(stderr, "canh replay: %" PRIu64 " records in %.2fs", rp.records, el);
+    const canh_pipeline_stats_t *ps = canh_pipeline_stats(rp.pipe);
+    fprintf(stderr, "canh replay: %" PRIu64 " records in %.2fs", ps->records, el);
     if (el > 0)
-        fprintf(stderr, " (%.0f records/s)", (double)rp.records / el);
+        fprintf(stderr, " (%.0f records/s)", (double)ps->records / el);
     fprintf(stderr, "\n");
     for (size_t i = 1; i < canh_decode_count() && i < 64; i++)
-        if (rp.per_decoder[i])
+        if (ps->per_decoder[i])
             fprintf(stderr, "  %-14s %" PRIu64 "\n", canh_decode_name((unsigned)i),
-                    rp.per_decoder[i]);
+                    ps->per_decoder[i]);
     fprintf(stderr, "  %-14s %" PRIu64 " (unrecognised records, kept as generic events)\n",
-            "generic", rp.per_decoder[0]);
-    if (rp.truncated)
+            "generic", ps->per_decoder[0]);
+    if (ps->truncated)
         fprintf(stderr, "  %-14s %" PRIu64 " (records cut at %u bytes)\n", "truncated",
-                rp.truncated, CANH_MAX_RECORD);
-    if (rp.flagged_time)
+                ps->truncated, CANH_MAX_RECORD);
+    if (ps->bad_time)
         fprintf(stderr, "  %-14s %" PRIu64 " (timestamps that did not parse)\n", "bad_time",
-                rp.flagged_time);
-    fprintf(stderr, "  %-14s %" PRIu64, "alerts", rp.alerts);
-    if (rp.alerts) {
+                ps->bad_time);
+    fprintf(stderr, "  %-14s %" PRIu64, "alerts", ps->alerts);
+    if (ps->alerts) {
         const char *sep = " (";
         for (int l = 4; l >= 0; l--)
-            if (rp.alerts_by_level[l]) {
-                fprintf(stderr, "%s%" PRIu64 " %s", sep, rp.alerts_by_level[l],
+            if (ps->alerts_by_level[l]) {
+                fprintf(stderr, "%s%" PRIu64 " %s", sep, ps->alerts_by_level[l],
                         canh_level_name((canh_level_t)l));
                 sep = ", ";
             }
         fputc(')', stderr);
     }
-    if (!rp.intel && !rp.rules)
+    if (!rp.have_intel && !rp.have_rules)
         fprintf(stderr, " (no indicators loaded, no --rules given)");
     fputc('\n', stderr);
     if (rp.store)
@@ -373,13 +361,11 @@ int canh_cmd_replay(int argc, char **argv)
     if (rp.store_errors)
         status = 2;
 out:
-    canh_detector_destroy(rp.detector);
+    canh_pipeline_destroy(rp.pipe);
     canh_rules_destroy(rp.rules);
     canh_store_close(rp.store);
     canh_intel_snap_destroy(rp.intel);
     canh_buf_fini(&rp.alert_out);
     canh_buf_fini(&rp.out);
-    canh_event_destroy(rp.ev);
-    canh_decode_destroy(rp.dec);
     return status;
 }

@@ -1,5 +1,7 @@
 /* cli_version.c - `canh version`. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <archive.h>
+#include <clamav.h>
 #include <hs/hs.h>
 #include <jansson.h>
 #include <libfyaml.h>
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <xlsxwriter.h>
+#include <yara.h>
 #include <zlib.h>
 
 #include "cli.h"
@@ -23,6 +26,8 @@ int canh_cmd_version(int argc, char **argv)
     printf("canh %s\n", CANH_VERSION);
     printf("engines: decode, intel, sigma (hyperscan %s, pcre2 %s), store (sqlite %s)\n",
            hs_version(), pcre, sqlite3_libversion());
+    printf("malware engines: hashes, yara %s, clamav %s (optional), %s, log4j\n", YR_VERSION,
+           cl_retver(), archive_version_string());
     printf("libraries: jansson %s, libfyaml %s, zlib %s, libxlsxwriter %s\n", JANSSON_VERSION,
            fy_library_version(), zlibVersion(), LXW_VERSION);
     return 0;

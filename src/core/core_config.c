@@ -366,8 +366,9 @@ static bool valid_host(canh_str_t h)
     return numeric ? canh_str_is_ipv4(h) : true;
 }
 
-/* "host:port" or "[v6]:port", port 1-65535. */
-static bool valid_addr(const char *t, size_t n, char *why, size_t cap)
+/* "host:port" or "[v6]:port", port 1-65535 (0-65535 with allow0: a
+ * listener bound to a port the system picks). */
+static bool valid_addr(const char *t, size_t n, bool allow0, char *why, size_t cap)
 {
     canh_str_t s = canh_str(t, n), host;
     bool bracket = n > 0 && t[0] == '[';
@@ -409,9 +410,10 @@ static bool valid_addr(const char *t, size_t n, char *why, size_t cap)
         }
     }
     size_t i = (size_t)colon + 1;
-    if (read_u64(t, n, &i, &port) != CANH_OK || i != n || port < 1 || port > CFG_PORT_MAX) {
+    if (read_u64(t, n, &i, &port) != CANH_OK || i != n || port < (allow0 ? 0u : 1u) ||
+        port > CFG_PORT_MAX) {
         canh_str_t p = canh_str_sub(s, (size_t)colon + 1, n);
-        snprintf(why, cap, "port must be 1-65535, got %s", show(q, p.p, p.n));
+        snprintf(why, cap, "port must be %s-65535, got %s", allow0 ? "0" : "1", show(q, p.p, p.n));
         return false;
     }
     return true;
@@ -550,7 +552,7 @@ static int set_scalar(const cfg_load_t *L, const canh_cfg_key_t *k, const char *
             snprintf(why, cap, "must not be empty");
             return CANH_EINVAL;
         }
-        if (n > 0 && !valid_addr(t, n, why, cap))
+        if (n > 0 && !valid_addr(t, n, k->max > 0, why, cap))
             return CANH_EINVAL;
         rc = store_str(L, k, t, n);
         break;
@@ -1189,7 +1191,8 @@ static void doc_range(const canh_cfg_key_t *k, char *buf, size_t cap)
         break;
     case CANH_CFG_BOOL: snprintf(buf, cap, "`true`, `false`"); break;
     case CANH_CFG_ADDR:
-        snprintf(buf, cap, "`host:port`, `[v6]:port`%s", k->min > 0 ? "" : ", or empty");
+        snprintf(buf, cap, "`host:port`, `[v6]:port`%s%s",
+                 k->max > 0 ? " (port 0: any free port)" : "", k->min > 0 ? "" : ", or empty");
         break;
     case CANH_CFG_STRLIST: snprintf(buf, cap, "any"); break;
     }
