@@ -3,7 +3,8 @@
 # presets in CMakePresets.json.
 #
 #   make / make build   release build (build/release)
-#   make run            build, then replay the bundled sample logs and show the events
+#   make run            build, replay the bundled sample logs, then start `canh server`
+#                       on loopback (store in ./canh-data) and send it the samples
 #   make test           release build + ctest, then ASan/UBSan build + ctest (what CI runs)
 #   make fuzz           libFuzzer targets (clang 14), each run FUZZ_SECONDS (default 60)
 #   make bench          decode throughput against peers (bench/run_decode.sh)
@@ -64,8 +65,8 @@ build: deps $(REL)/CMakeCache.txt
 debug: deps $(DEBUG)/CMakeCache.txt
 	cmake --build $(DEBUG) -j $(JOBS)
 
-# For now `make run` replays the bundled sample through decode; it becomes
-# the manager daemon once `canh server` exists.
+# `make run`: the bundled samples through decode, then the manager daemon
+# (scripts/run.sh) with the samples sent to it over TCP syslog.
 run: build
 	@$(CANH) replay --no-progress --format events $(SAMPLE) \
 	    > $(REL)/sample-events.json 2> $(REL)/sample-summary.txt \
@@ -81,6 +82,7 @@ run: build
 	@echo
 	@echo "== summary"
 	@cat $(REL)/sample-summary.txt
+	@scripts/run.sh $(CANH)
 
 test: test-release test-asan
 

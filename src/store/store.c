@@ -99,6 +99,20 @@ int canh_store_exec(canh_store_t *st, const char *sql, canh_errbuf_t *eb)
     return CANH_OK;
 }
 
+int canh_store_scalar_i64(canh_store_t *st, const char *sql, int64_t *v, canh_errbuf_t *eb)
+{
+    sqlite3_stmt *s;
+    int rc = canh_store_prepare(st, sql, &s, eb);
+    if (rc)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *v = sqlite3_column_int64(s, 0);
+    else
+        rc = canh_store_fail(st, eb, sql);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int canh_store_prepare(canh_store_t *st, const char *sql, sqlite3_stmt **out, canh_errbuf_t *eb)
 {
     if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)

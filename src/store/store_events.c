@@ -27,15 +27,10 @@ int canh_store_event_add(canh_store_t *st, int64_t ts_ns, const char *dataset,
 
 static int count(canh_store_t *st, const char *sql, uint64_t *n, canh_errbuf_t *eb)
 {
-    sqlite3_stmt *s;
-    int rc = canh_store_prepare(st, sql, &s, eb);
-    if (rc)
-        return rc;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *n = (uint64_t)sqlite3_column_int64(s, 0);
-    else
-        rc = canh_store_fail(st, eb, "counting");
-    sqlite3_finalize(s);
+    int64_t v = 0;
+    int rc = canh_store_scalar_i64(st, sql, &v, eb);
+    if (rc == CANH_OK)
+        *n = (uint64_t)v;
     return rc;
 }
 

@@ -40,5 +40,7 @@ int canh_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copies a column's text (NULL stays NULL); sets *oom on allocation failure. */
 char *canh_store_col_text(sqlite3_stmt *s, int i, int *oom);
 int canh_store_exec(canh_store_t *st, const char *sql, canh_errbuf_t *eb);
+/* Runs a query that yields one integer (count(*), a PRAGMA) into *v. */
+int canh_store_scalar_i64(canh_store_t *st, const char *sql, int64_t *v, canh_errbuf_t *eb);
 
 #endif

@@ -61,27 +61,13 @@ static int del(canh_store_t *st, const char *sql, int64_t id, const char *text, 
     return rc;
 }
 
-static int pragma_i64(canh_store_t *st, const char *sql, int64_t *v, canh_errbuf_t *eb)
-{
-    sqlite3_stmt *s;
-    int rc = canh_store_prepare(st, sql, &s, eb);
-    if (rc)
-        return rc;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        *v = sqlite3_column_int64(s, 0);
-    else
-        rc = canh_store_fail(st, eb, sql);
-    sqlite3_finalize(s);
-    return rc;
-}
-
 int canh_store_used_bytes(canh_store_t *st, uint64_t *out, canh_errbuf_t *eb)
 {
     int64_t pages = 0, free_pages = 0, page_size = 0;
     int rc;
-    if ((rc = pragma_i64(st, "PRAGMA page_count", &pages, eb)) != CANH_OK ||
-        (rc = pragma_i64(st, "PRAGMA freelist_count", &free_pages, eb)) != CANH_OK ||
-        (rc = pragma_i64(st, "PRAGMA page_size", &page_size, eb)) != CANH_OK)
+    if ((rc = canh_store_scalar_i64(st, "PRAGMA page_count", &pages, eb)) != CANH_OK ||
+        (rc = canh_store_scalar_i64(st, "PRAGMA freelist_count", &free_pages, eb)) != CANH_OK ||
+        (rc = canh_store_scalar_i64(st, "PRAGMA page_size", &page_size, eb)) != CANH_OK)
         return rc;
     *out = (uint64_t)(pages - free_pages) * (uint64_t)page_size;
     return CANH_OK;
