@@ -68,6 +68,19 @@ void canh_detector_stats(const canh_detector_t *d, canh_detector_stats_t *out);
 int canh_detector_set_corr_limits(canh_detector_t *d, size_t max_groups_per_rule,
                                   size_t max_groups_total);
 
+/* Correlation state shared between the detectors of several threads (the
+ * daemon's workers take records in any order, so one source's events would
+ * otherwise be split between their windows). A detector attached to it
+ * runs its single-event rules on its own and the correlation step under the
+ * shared state's lock; stats and limits then read and set the shared state.
+ * create gives *out = NULL (and CANH_OK) when r has no correlation rules.
+ * The shared state must outlive every detector attached to it; attach
+ * CANH_EINVAL when d was made from other rules. */
+typedef struct canh_corr_shared canh_corr_shared_t;
+int canh_corr_shared_create(const canh_rules_t *r, canh_corr_shared_t **out);
+void canh_corr_shared_destroy(canh_corr_shared_t *c);
+int canh_detector_attach_corr(canh_detector_t *d, canh_corr_shared_t *c);
+
 /* Looks up ev's source/destination/host IPs, DNS/URL/TLS/destination
  * domains, URL, and file/process hashes in snap. Calls fn once per distinct
  * matching indicator (the first field it matched on is reported). Returns

@@ -63,9 +63,10 @@ const canh_cfg_key_t canh_settings_keys[] = {
      "Close a syslog connection idle this long; 0 = never."},
     {"server.udp_rcvbuf", CANH_CFG_SIZE, OFF(udp_rcvbuf), "8MiB", 0, 1073741824, NULL,
      "Receive buffer asked for the UDP socket (best effort)."},
-    {"server.corr_groups", CANH_CFG_INT, OFF(corr_groups), "100000", 1000, 10000000, NULL,
-     "Correlation groups (one per source address of a brute-force rule, ...) each worker "
-     "keeps; past it the least recently updated is evicted and counted."},
+    {"server.corr_groups", CANH_CFG_INT, OFF(corr_groups), "200000", 1000, 10000000, NULL,
+     "Correlation groups (one per source address of a brute-force rule, ...) the server "
+     "keeps, shared by its workers; past it the least recently updated is evicted and "
+     "counted."},
     {"retention.max_age_days", CANH_CFG_INT, OFF(ret_max_age_days), "30", 1, 36500, NULL,
      "Days stored events and alerts are kept; under 30 needs retention.force (level rules)."},
     {"retention.force", CANH_CFG_BOOL, OFF(ret_force), "false", 0, 0, NULL,

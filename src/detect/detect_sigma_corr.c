@@ -492,9 +492,14 @@ void canh_detector_stats(const canh_detector_t *d, canh_detector_stats_t *out)
 {
     memset(out, 0, sizeof *out);
     sg_corr_state_t *s = d ? sg_detector_corr((canh_detector_t *)d) : NULL;
+    pthread_mutex_t *mu = d ? sg_detector_corr_lock((canh_detector_t *)d) : NULL;
     if (s) {
+        if (mu)
+            pthread_mutex_lock(mu);
         *out = s->st;
         out->corr_groups = s->all.n;
+        if (mu)
+            pthread_mutex_unlock(mu);
     }
 }
 
@@ -505,10 +510,64 @@ int canh_detector_set_corr_limits(canh_detector_t *d, size_t per_rule, size_t to
     sg_corr_state_t *s = sg_detector_corr(d);
     if (!s)
         return CANH_OK;
+    pthread_mutex_t *mu = sg_detector_corr_lock(d);
+    if (mu)
+        pthread_mutex_lock(mu);
     if (per_rule)
         s->max_per = per_rule;
     if (total)
         s->max_total = total;
+    if (mu)
+        pthread_mutex_unlock(mu);
+    return CANH_OK;
+}
+
+/* ---- correlation state shared by several detectors ------------------------------------- */
+
+struct canh_corr_shared {
+    const canh_rules_t *r;
+    pthread_mutex_t mu;
+    sg_corr_state_t *st;
+};
+
+int canh_corr_shared_create(const canh_rules_t *r, canh_corr_shared_t **out)
+{
+    if (!r || !out)
+        return CANH_EINVAL;
+    *out = NULL;
+    if (!r->corrs.n)
+        return CANH_OK;
+    canh_corr_shared_t *c = canh_calloc(1, sizeof *c);
+    if (!c)
+        return CANH_ENOMEM;
+    c->r = r;
+    int rc = sg_corr_state_create(r, &c->st);
+    if (rc != CANH_OK || pthread_mutex_init(&c->mu, NULL) != 0) {
+        sg_corr_state_destroy(c->st);
+        canh_free(c);
+        return rc != CANH_OK ? rc : CANH_ENOMEM;
+    }
+    *out = c;
+    return CANH_OK;
+}
+
+void canh_corr_shared_destroy(canh_corr_shared_t *c)
+{
+    if (!c)
+        return;
+    sg_corr_state_destroy(c->st);
+    pthread_mutex_destroy(&c->mu);
+    canh_free(c);
+}
+
+int canh_detector_attach_corr(canh_detector_t *d, canh_corr_shared_t *c)
+{
+    if (!d || !c)
+        return CANH_EINVAL;
+    const sg_corr_state_t *own = sg_detector_corr(d);
+    if (!own || own->r != c->r)
+        return CANH_EINVAL;
+    sg_detector_set_corr(d, c->st, &c->mu);
     return CANH_OK;
 }
 
@@ -774,19 +833,53 @@ static int raise_corr(sg_corr_state_t *s, const sg_corr_t *co, const grp_t *g, c
     return fn(ud, &a, ev);
 }
 
+static int corr_update(canh_detector_t *d, sg_corr_state_t *s, const uint32_t *held,
+                       const canh_event_t *ev, canh_alert_fn fn, void *ud, int *alerts);
+
+/* Which rules of each correlation the event matches is worked out first,
+ * with the detector's own scratch and no lock: most events match none, and
+ * then the (possibly shared) state is not touched at all. Only the window
+ * updates run under the shared state's lock. Chained references (a
+ * correlation over correlations) are read from the state, under the lock. */
 int sg_corr_run(canh_detector_t *d, const canh_event_t *ev, canh_alert_fn fn, void *ud, int *alerts)
 {
     sg_corr_state_t *s = sg_detector_corr(d);
     const canh_rules_t *r = s->r;
+    *alerts = 0;
+    uint32_t *held = sg_detector_corr_scratch(d, s->nactive);
+    if (!held)
+        return CANH_ENOMEM;
+    bool any = false;
+    for (uint32_t a = 0; a < s->nactive; a++) {
+        const sg_corr_t *co = SG_AT(r->corrs, sg_corr_t, s->active[a]);
+        held[a] = 0;
+        for (uint32_t i = 0; i < co->nref; i++)
+            if (co->bcorr[i] == SG_NONE && sg_rule_eval(d, co->base[i], ev))
+                held[a] |= 1u << i;
+        any |= held[a] != 0;
+    }
+    if (!any)
+        return CANH_OK;
+    pthread_mutex_t *mu = sg_detector_corr_lock(d);
+    if (mu)
+        pthread_mutex_lock(mu);
+    int rc = corr_update(d, s, held, ev, fn, ud, alerts);
+    if (mu)
+        pthread_mutex_unlock(mu);
+    return rc;
+}
+
+static int corr_update(canh_detector_t *d, sg_corr_state_t *s, const uint32_t *held,
+                       const canh_event_t *ev, canh_alert_fn fn, void *ud, int *alerts)
+{
+    const canh_rules_t *r = s->r;
     uint64_t seq = ++s->seq;
     int64_t ts = ev->ts;
-    *alerts = 0;
     expire(s, ts);
     for (uint32_t a = 0; a < s->nactive; a++) {
         const sg_corr_t *co = SG_AT(r->corrs, sg_corr_t, s->active[a]);
         for (uint32_t i = 0; i < co->nref; i++) {
-            if (co->bcorr[i] != SG_NONE ? s->fired[co->bcorr[i]] != seq
-                                        : !sg_rule_eval(d, co->base[i], ev))
+            if (co->bcorr[i] != SG_NONE ? s->fired[co->bcorr[i]] != seq : !(held[a] & 1u << i))
                 continue;
             /* The group key: the group-by values, each length-prefixed. */
             char key[SG_CORR_MAX_KEY];

@@ -20,6 +20,7 @@
 #ifndef CANH_DETECT_SIGMA_INT_H
 #define CANH_DETECT_SIGMA_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -502,6 +503,13 @@ typedef struct sg_corr_state sg_corr_state_t;
 int sg_corr_state_create(const canh_rules_t *r, sg_corr_state_t **out);
 void sg_corr_state_destroy(sg_corr_state_t *s);
 sg_corr_state_t *sg_detector_corr(canh_detector_t *d);
+/* The lock of a shared correlation state the detector is attached to, or
+ * NULL (its own state). */
+pthread_mutex_t *sg_detector_corr_lock(canh_detector_t *d);
+/* A per-detector array of at least n words (correlation scratch), or NULL. */
+uint32_t *sg_detector_corr_scratch(canh_detector_t *d, uint32_t n);
+/* Replaces the detector's own correlation state by a shared one. */
+void sg_detector_set_corr(canh_detector_t *d, sg_corr_state_t *s, pthread_mutex_t *mu);
 const canh_rules_t *sg_detector_rules(const canh_detector_t *d);
 /* Feeds the current event (after sg_begin and the single-event rules) to
  * every correlation; raises their alerts. Returns alerts raised, or a

@@ -13,6 +13,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs/hs.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,37 @@ struct canh_detector {
     const canh_event_t *ev;
     size_t cur_len;        /* value being scanned */
     sg_corr_state_t *corr; /* correlation windows (NULL without correlation rules) */
+    /* Attached to a canh_corr_shared_t: corr is the shared state, used under
+     * this lock, and not freed with the detector. */
+    pthread_mutex_t *corr_mu;
+    uint32_t *corr_held; /* per active correlation: its rules this event matches */
+    uint32_t ncorr_held;
 };
+
+uint32_t *sg_detector_corr_scratch(canh_detector_t *d, uint32_t n)
+{
+    if (n > d->ncorr_held) {
+        uint32_t *p = canh_realloc(d->corr_held, (size_t)n * sizeof *p);
+        if (!p)
+            return NULL;
+        d->corr_held = p;
+        d->ncorr_held = n;
+    }
+    return d->corr_held ? d->corr_held : (uint32_t *)&d->ncorr_held;
+}
+
+pthread_mutex_t *sg_detector_corr_lock(canh_detector_t *d)
+{
+    return d->corr_mu;
+}
+
+void sg_detector_set_corr(canh_detector_t *d, sg_corr_state_t *s, pthread_mutex_t *mu)
+{
+    if (!d->corr_mu)
+        sg_corr_state_destroy(d->corr);
+    d->corr = s;
+    d->corr_mu = mu;
+}
 
 sg_corr_state_t *sg_detector_corr(canh_detector_t *d)
 {
@@ -85,7 +116,9 @@ void canh_detector_destroy(canh_detector_t *d)
     canh_free(d->vals);
     canh_free(d->cand);
     canh_free(d->ubuf);
-    sg_corr_state_destroy(d->corr);
+    canh_free(d->corr_held);
+    if (!d->corr_mu)
+        sg_corr_state_destroy(d->corr);
     canh_free(d);
 }
 

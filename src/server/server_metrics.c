@@ -47,6 +47,12 @@ static void take_snap(srv_t *s, snap_t *n)
         canh_listener_stats(s->listener, &n->ls);
     if (s->agents)
         canh_agent_server_stats(s->agents, &n->as);
+#define MAXOF(a, b)                                                                                \
+    do {                                                                                           \
+        uint64_t v_ = (b);                                                                         \
+        if (v_ > (a))                                                                              \
+            (a) = v_;                                                                              \
+    } while (0)
     for (unsigned i = 0; i < s->nworkers; i++) {
         srv_worker_stats_t *w = &s->workers[i].stats;
         n->records += LD(w->records);
@@ -55,10 +61,11 @@ static void take_snap(srv_t *s, snap_t *n)
         n->bad_time += LD(w->bad_time);
         n->alerts += LD(w->alerts);
         n->too_large += LD(w->too_large);
-        n->corr_groups += LD(w->corr_groups);
-        n->corr_evictions += LD(w->corr_evictions);
-        n->corr_expired += LD(w->corr_expired);
-        n->corr_late += LD(w->corr_late);
+        /* The workers share one correlation state: each reports all of it. */
+        MAXOF(n->corr_groups, LD(w->corr_groups));
+        MAXOF(n->corr_evictions, LD(w->corr_evictions));
+        MAXOF(n->corr_expired, LD(w->corr_expired));
+        MAXOF(n->corr_late, LD(w->corr_late));
         for (int l = 0; l < 5; l++) {
             n->alerts_by_level[l] += LD(w->alerts_by_level[l]);
             n->from_transport[l] += LD(w->from_transport[l]);

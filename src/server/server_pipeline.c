@@ -18,6 +18,10 @@ struct canh_engine {
     atomic_uint refs;
     canh_rules_t *rules;
     canh_intel_snap_t *intel;
+    /* One correlation state for every pipeline on these rules: the daemon's
+     * workers take records in any order, and a source's events must meet in
+     * the same windows (NULL without correlation rules). */
+    canh_corr_shared_t *corr;
 };
 
 int canh_engine_create(canh_rules_t *rules, canh_intel_snap_t *intel, canh_engine_t **out)
@@ -31,6 +35,10 @@ int canh_engine_create(canh_rules_t *rules, canh_intel_snap_t *intel, canh_engin
     atomic_init(&e->refs, 1);
     e->rules = rules;
     e->intel = intel;
+    if (rules && canh_corr_shared_create(rules, &e->corr) != CANH_OK) {
+        canh_engine_release(e);
+        return CANH_ENOMEM;
+    }
     *out = e;
     return CANH_OK;
 }
@@ -45,6 +53,7 @@ void canh_engine_release(canh_engine_t *e)
 {
     if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1)
         return;
+    canh_corr_shared_destroy(e->corr);
     canh_rules_destroy(e->rules);
     canh_intel_snap_destroy(e->intel);
     canh_free(e);
@@ -234,6 +243,10 @@ int canh_pipeline_set_engine(canh_pipeline_t *p, canh_engine_t *e)
     canh_detector_t *d = NULL;
     if (e && e->rules && canh_detector_create(e->rules, &d) != CANH_OK)
         return CANH_ENOMEM;
+    if (d && e->corr && canh_detector_attach_corr(d, e->corr) != CANH_OK) {
+        canh_detector_destroy(d);
+        return CANH_EINVAL;
+    }
     if (d && p->corr_max_groups)
         canh_detector_set_corr_limits(d, 0, p->corr_max_groups);
     canh_detector_destroy(p->detector);

@@ -2,6 +2,7 @@
  * thresholds, windows sliding with event time, out-of-order and late
  * events, group separation, state bounds and eviction counting, generate,
  * temporal_ordered over a chained correlation, and malformed documents. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -416,6 +417,112 @@ static void test_malformed(void **st)
     canh_rules_destroy(r);
 }
 
+/* Two detectors (two daemon workers) attached to one shared correlation
+ * state count one group together: alternating failures reach the threshold
+ * once, where two separate detectors would each hold half. */
+static void test_shared_state(void **st)
+{
+    (void)st;
+    canh_rules_t *r = compile_ok(BRUTE);
+    canh_detector_t *a, *b, *c, *d;
+    assert_int_equal(canh_detector_create(r, &a), CANH_OK);
+    assert_int_equal(canh_detector_create(r, &b), CANH_OK);
+    assert_int_equal(canh_detector_create(r, &c), CANH_OK);
+    assert_int_equal(canh_detector_create(r, &d), CANH_OK);
+    canh_corr_shared_t *sh = NULL;
+    assert_int_equal(canh_corr_shared_create(r, &sh), CANH_OK);
+    assert_non_null(sh);
+    assert_int_equal(canh_detector_attach_corr(a, sh), CANH_OK);
+    assert_int_equal(canh_detector_attach_corr(b, sh), CANH_OK);
+    hits_t shared = {0}, split = {0};
+    for (int i = 0; i < 10; i++) {
+        FAIL(i % 2 ? a : b, &shared, i, "203.0.113.7");
+        FAIL(i % 2 ? c : d, &split, i, "203.0.113.7");
+    }
+    assert_int_equal(shared.corr, 1);
+    assert_string_equal(shared.count, "10");
+    assert_int_equal(split.corr, 0); /* 5 + 5 in separate windows */
+    canh_detector_stats_t sa, sb;
+    canh_detector_stats(a, &sa);
+    canh_detector_stats(b, &sb);
+    assert_int_equal(sa.corr_alerts, 1);
+    assert_int_equal(sb.corr_alerts, 1);
+    assert_int_equal(sa.corr_groups, sb.corr_groups);
+    /* A detector of other rules cannot be attached. */
+    canh_rules_t *r2 = compile_ok(BRUTE);
+    canh_detector_t *x;
+    assert_int_equal(canh_detector_create(r2, &x), CANH_OK);
+    assert_int_equal(canh_detector_attach_corr(x, sh), CANH_EINVAL);
+    canh_detector_destroy(x);
+    canh_rules_destroy(r2);
+    /* Rules without correlations need no shared state. */
+    canh_rules_t *plain = compile_ok(BASE);
+    canh_corr_shared_t *none = (canh_corr_shared_t *)1;
+    assert_int_equal(canh_corr_shared_create(plain, &none), CANH_OK);
+    assert_null(none);
+    canh_rules_destroy(plain);
+    canh_detector_destroy(a);
+    canh_detector_destroy(b);
+    canh_detector_destroy(c);
+    canh_detector_destroy(d);
+    canh_corr_shared_destroy(sh);
+    canh_rules_destroy(r);
+}
+
+typedef struct worker_arg {
+    canh_detector_t *d;
+    int n;
+    hits_t h;
+} worker_arg_t;
+
+static void *worker(void *p)
+{
+    worker_arg_t *w = p;
+    canh_event_t *e = canh_event_create();
+    for (int i = 0; i < w->n; i++) {
+        canh_event_reset(e, CANH_STR_LIT("x"));
+        canh_event_set_name(e, CANH_STR_LIT("event.dataset"), CANH_STR_LIT("sshd"), CANH_FT_KEYWORD,
+                            true);
+        canh_event_set_name(e, CANH_STR_LIT("event.action"), CANH_STR_LIT("ssh_login"),
+                            CANH_FT_KEYWORD, true);
+        canh_event_set_name(e, CANH_STR_LIT("event.outcome"), CANH_STR_LIT("failure"),
+                            CANH_FT_KEYWORD, true);
+        canh_event_set_name(e, CANH_STR_LIT("source.ip"), CANH_STR_LIT("203.0.113.9"), CANH_FT_IP,
+                            true);
+        canh_event_set_ts(e, T0 + (int64_t)(i % 200) * SEC);
+        if (canh_detector_run(w->d, e, on_alert, &w->h) < 0)
+            break;
+    }
+    canh_event_destroy(e);
+    return NULL;
+}
+
+/* Two threads on one shared state: every failure is counted once, so the
+ * 2 x 1000 failures of one address (all inside one window) raise exactly
+ * 200 alerts of 10, however the threads interleave. */
+static void test_shared_state_threads(void **st)
+{
+    (void)st;
+    canh_rules_t *r = compile_ok(BRUTE);
+    canh_corr_shared_t *sh = NULL;
+    assert_int_equal(canh_corr_shared_create(r, &sh), CANH_OK);
+    worker_arg_t w[2] = {{.n = 1000}, {.n = 1000}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(canh_detector_create(r, &w[i].d), CANH_OK);
+        assert_int_equal(canh_detector_attach_corr(w[i].d, sh), CANH_OK);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(w[0].h.corr + w[1].h.corr, 200);
+    for (int i = 0; i < 2; i++)
+        canh_detector_destroy(w[i].d);
+    canh_corr_shared_destroy(sh);
+    canh_rules_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +535,8 @@ int main(void)
         cmocka_unit_test(test_value_count),
         cmocka_unit_test(test_temporal_ordered_chained),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_shared_state),
+        cmocka_unit_test(test_shared_state_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
