@@ -106,4 +106,8 @@ static inline bool canh_str_is_ip(canh_str_t s)
     return canh_str_is_ipv4(s) || canh_str_is_ipv6(s);
 }
 
+/* Writes p[0..n) as lower-case hex into out (2n + 1 bytes, NUL-terminated);
+ * returns out. */
+char *canh_hex_encode(char *out, const uint8_t *p, size_t n);
+
 #endif

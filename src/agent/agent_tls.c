@@ -161,8 +161,7 @@ void canh_agent_random_hex(char out[33])
         for (size_t i = 0; i < sizeof r; i++)
             r[i] = (unsigned char)(rand() & 0xff);
     }
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(out + 2 * i, 3, "%02x", r[i]);
+    canh_hex_encode(out, r, sizeof r);
 }
 
 /* ---- keys and certificates ------------------------------------------------------------ */
@@ -223,8 +222,7 @@ void canh_agent_cert_fp(X509 *x, char out[65])
     out[0] = '\0';
     if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != 32)
         return;
-    for (unsigned i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    canh_hex_encode(out, md, n);
 }
 
 int64_t canh_agent_cert_left(X509 *x)

@@ -423,7 +423,7 @@ static json_t *file_json(const char *path, const canh_fim_entry_t *e, bool full)
     canh_coll_iso(e->mtime_ns, ts);
     bad |= json_object_set_new(o, "mtime", json_string(ts));
     if (e->has_hash) {
-        canh_coll_hex(e->sha256, 32, hex);
+        canh_hex_encode(hex, e->sha256, 32);
         bad |= json_object_set_new(o, "hash", json_pack("{s:s}", "sha256", hex));
     }
     if (bad) {

@@ -106,8 +106,6 @@ int canh_coll_write_atomic(const char *dir, const char *name, const void *p, siz
 /* Reads a whole file of at most max bytes into a NUL-terminated heap copy
  * (caller frees). CANH_ENOENT when missing, CANH_ELIMIT past max, CANH_EIO. */
 int canh_coll_read_file(const char *path, size_t max, char **out, size_t *n, canh_errbuf_t *eb);
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void canh_coll_hex(const uint8_t *p, size_t n, char *out);
 /* Replaces, in place, every byte of p[0..n) that does not belong to a
  * valid UTF-8 sequence by '?'. */
 void canh_coll_utf8_fix(char *p, size_t n);

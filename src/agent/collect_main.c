@@ -49,16 +49,6 @@ void canh_coll_iso(int64_t ns, char out[32])
     canh_time_format(ns, out);
 }
 
-void canh_coll_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[p[i] >> 4];
-        out[2 * i + 1] = hx[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void canh_coll_utf8_fix(char *p, size_t n)
 {
     size_t i = canh_utf8_invalid_at(p, n);

@@ -55,16 +55,6 @@ static void put_safe(const char *s, int width)
         putchar(' ');
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void put_json_item(canh_buf_t *b, const canh_qitem_t *it)
 {
     char t[32], m[32], h[65];
@@ -79,11 +69,11 @@ static void put_json_item(canh_buf_t *b, const canh_qitem_t *it)
                     (unsigned)it->uid, (unsigned)it->gid, m);
     canh_time_format(it->mtime_ns, t);
     canh_buf_printf(b, ",\"mtime\":\"%s\"", t);
-    hex(it->sha256, 32, h);
+    canh_hex_encode(h, it->sha256, 32);
     canh_buf_printf(b, ",\"sha256\":\"%s\"", h);
-    hex(it->sha1, 20, h);
+    canh_hex_encode(h, it->sha1, 20);
     canh_buf_printf(b, ",\"sha1\":\"%s\"", h);
-    hex(it->md5, 16, h);
+    canh_hex_encode(h, it->md5, 16);
     canh_buf_printf(b, ",\"md5\":\"%s\"", h);
     const char *keys[] = {"engine", "rule", "family", "verdict"};
     const char *vals[] = {it->engine, it->rule, it->family, it->verdict};

@@ -214,3 +214,14 @@ int canh_str_to_scaled(canh_str_t s, int64_t unit, unsigned int_digits, int64_t 
     *out = v * unit + frac;
     return CANH_OK;
 }
+
+char *canh_hex_encode(char *out, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
