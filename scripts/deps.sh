@@ -23,7 +23,6 @@ base=(
     libfyaml-dev libjansson-dev zlib1g-dev libpcre2-dev libsqlite3-dev libssl-dev
     libzip-dev libxml2-dev libxlsxwriter-dev libhyperscan-dev
     libyara-dev libclamav-dev libarchive-dev libevent-dev libmicrohttpd-dev libsystemd-dev
-    libsodium-dev
     libcmocka-dev python3 python3-pytest
     clamav-testfiles openssl libxml2-utils xmlsec1 systemd-journal-remote
     jq
