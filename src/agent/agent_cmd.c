@@ -196,37 +196,29 @@ static void run_scan(canh_agent_cmdctx_t *c, int64_t id, json_t *args)
     canh_errbuf_t eb = {{0}};
     canh_scan_opts_t so;
     canh_scan_engine_t *e = NULL;
-    canh_hashset_t *hs = NULL;
     if (np == 0) {
         push_out(c, true, id, false, result_json("{s:s}", "error", "scan: no paths"));
         return;
     }
-    canh_scan_opts_default(&so);
-    int rc = canh_scan_engine_create(&so, &e, &eb);
-    uint64_t hash_lists = 0;
-    if (rc == CANH_OK && c->nhashes + nh > 0) {
-        if ((rc = canh_hashset_create(&hs)) == CANH_OK) {
-            for (size_t i = 0; rc == CANH_OK && i < c->nhashes + nh; i++) {
-                const char *f = i < c->nhashes ? c->hashes[i] : hashes[i - c->nhashes];
-                rc = canh_hashset_load_file(hs, f, NULL, NULL, NULL, NULL, &eb);
-                hash_lists++;
-            }
-            if (rc == CANH_OK && (rc = canh_hashset_freeze(hs, &eb)) == CANH_OK) {
-                rc = canh_scan_engine_set_hashes(e, hs);
-                hs = NULL;
-            }
-        }
+    /* The configured lists and rules first, then the command's own. */
+    const char **hl = canh_calloc(c->nhashes + nh + 1, sizeof *hl);
+    const char **yl = canh_calloc(c->nyara + ny + 1, sizeof *yl);
+    int rc = hl && yl ? CANH_OK : CANH_ENOMEM;
+    if (rc == CANH_OK) {
+        for (size_t i = 0; i < c->nhashes + nh; i++)
+            hl[i] = i < c->nhashes ? c->hashes[i] : hashes[i - c->nhashes];
+        for (size_t i = 0; i < c->nyara + ny; i++)
+            yl[i] = i < c->nyara ? c->yara[i] : yara[i - c->nyara];
+        canh_scan_sources_t src = {
+            .hashes = hl, .nhashes = c->nhashes + nh, .yara = yl, .nyara = c->nyara + ny};
+        canh_scan_opts_default(&so);
+        rc = canh_scan_engine_build(&so, &src, &e, &eb);
     }
-    for (size_t i = 0; rc == CANH_OK && i < c->nyara + ny; i++)
-        rc = canh_scan_engine_add_yara(e, i < c->nyara ? c->yara[i] : yara[i - c->nyara], NULL,
-                                       NULL, &eb);
-    if (rc == CANH_OK)
-        rc = canh_scan_engine_finish(e, &eb);
+    canh_free(hl);
+    canh_free(yl);
     if (rc != CANH_OK) {
         push_out(c, true, id, false,
                  result_json("{s:s}", "error", eb.msg[0] ? eb.msg : canh_strerror(rc)));
-        canh_hashset_destroy(hs);
-        canh_scan_engine_destroy(e);
         return;
     }
     scan_ctx_t sc = {c, id, 0, 0, 0};

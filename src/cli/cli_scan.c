@@ -359,52 +359,24 @@ static void glob_escape(char *out, size_t n, const char *s)
     out[k] = '\0';
 }
 
-/* Loads the hash sources into a new frozen set. Returns 0 or the exit status. */
-static int load_hashes(scan_t *s, const char *const *files, size_t n, const char *dir,
-                       canh_hashset_t **out)
+/* The hash indicators of the intel store in dir, when it has one. Returns
+ * 0 or the exit status. */
+static int load_indicators(const char *dir, canh_indicator_t **v, size_t *nv)
 {
+    if (!canh_cli_store_exists(dir))
+        return 0;
+    canh_store_t *st;
+    if (canh_cli_open_store(CMD, dir, &st))
+        return 2;
     canh_errbuf_t eb = {{0}};
-    canh_hashset_t *hs = NULL;
-    int status = 2;
-    if (canh_hashset_create(&hs) != CANH_OK) {
-        fprintf(stderr, "canh scan: out of memory\n");
+    int rc = canh_store_intel_load(st, (int64_t)time(NULL), false, v, nv, &eb);
+    canh_store_close(st);
+    if (rc != CANH_OK) {
+        fprintf(stderr, "canh scan: loading indicators from %s: %s\n", dir,
+                eb.msg[0] ? eb.msg : canh_strerror(rc));
         return 2;
     }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t taken = 0, rejected = 0;
-        if (canh_hashset_load_file(hs, files[i], on_reject, s, &taken, &rejected, &eb) != CANH_OK) {
-            fprintf(stderr, "canh scan: %s\n", eb.msg[0] ? eb.msg : files[i]);
-            goto out;
-        }
-        s->hash_taken += taken;
-    }
-    if (canh_cli_store_exists(dir)) {
-        canh_store_t *st;
-        if (canh_cli_open_store(CMD, dir, &st))
-            goto out;
-        canh_indicator_t *v = NULL;
-        size_t nv = 0;
-        int rc = canh_store_intel_load(st, (int64_t)time(NULL), false, &v, &nv, &eb);
-        if (rc == CANH_OK)
-            rc = canh_hashset_add_indicators(hs, v, nv);
-        canh_store_intel_free(v, nv);
-        canh_store_close(st);
-        if (rc != CANH_OK) {
-            fprintf(stderr, "canh scan: loading indicators from %s: %s\n", dir,
-                    eb.msg[0] ? eb.msg : canh_strerror(rc));
-            goto out;
-        }
-    }
-    if (canh_hashset_freeze(hs, &eb) != CANH_OK) {
-        fprintf(stderr, "canh scan: %s\n", eb.msg);
-        goto out;
-    }
-    *out = hs;
-    hs = NULL;
-    status = 0;
-out:
-    canh_hashset_destroy(hs);
-    return status;
+    return 0;
 }
 
 int canh_cmd_scan(int argc, char **argv)
@@ -493,7 +465,8 @@ int canh_cmd_scan(int argc, char **argv)
 
     int status = 2;
     canh_errbuf_t eb = {{0}};
-    canh_hashset_t *hs = NULL;
+    canh_indicator_t *ind = NULL;
+    size_t nind = 0;
     canh_scan_engine_t *e = NULL;
     canh_arena_init(&s.arena, 64 * 1024, PENDING_ARENA);
     canh_buf_init(&s.out, CANH_MAX_JSON_OUT);
@@ -503,36 +476,33 @@ int canh_cmd_scan(int argc, char **argv)
         fprintf(stderr, "canh scan: out of memory\n");
         goto out;
     }
-    if (load_hashes(&s, hashes, nhashes, dir, &hs))
+    if (load_indicators(dir, &ind, &nind))
         goto out;
-    if (canh_scan_engine_create(&so, &e, &eb) != CANH_OK) {
+    canh_scan_sources_t src = {
+        .hashes = hashes,
+        .nhashes = nhashes,
+        .ind = ind,
+        .nind = nind,
+        .yara = yara,
+        .nyara = nyara,
+        .clamav = clamav,
+        .reject = on_reject,
+        .rule_report = on_rule_report,
+        .ud = &s,
+    };
+    int brc = canh_scan_engine_build(&so, &src, &e, &eb);
+    canh_store_intel_free(ind, nind); /* the hash set holds copies */
+    ind = NULL;
+    nind = 0;
+    if (brc != CANH_OK) {
         fprintf(stderr, "canh scan: %s\n", eb.msg);
         goto out;
     }
-    size_t nh = 0;
-    for (int t = 0; t < CANH_HASH_NTYPES; t++)
-        nh += canh_hashset_count(hs, (canh_hash_type_t)t);
-    if (canh_scan_engine_set_hashes(e, hs) != CANH_OK) {
-        fprintf(stderr, "canh scan: out of memory\n");
-        goto out;
-    }
-    hs = NULL; /* the engine owns it */
-    for (size_t i = 0; i < nyara; i++) {
-        if (canh_scan_engine_add_yara(e, yara[i], on_rule_report, &s, &eb) != CANH_OK) {
-            fprintf(stderr, "canh scan: --yara %s: %s\n", yara[i], eb.msg);
-            goto out;
-        }
-    }
-    if (clamav && canh_scan_engine_add_clamav(e, clamav, &eb) != CANH_OK) {
-        fprintf(stderr, "canh scan: --clamav %s: %s\n", clamav, eb.msg);
-        goto out;
-    }
-    if (canh_scan_engine_finish(e, &eb) != CANH_OK) {
-        fprintf(stderr, "canh scan: %s\n", eb.msg);
-        goto out;
-    }
+    s.hash_taken = src.hashes_taken;
     canh_scan_engine_info_t inf;
     canh_scan_engine_info(e, &inf);
+    size_t nh =
+        inf.hashes[CANH_HASH_MD5] + inf.hashes[CANH_HASH_SHA1] + inf.hashes[CANH_HASH_SHA256];
     if (nh == 0 && inf.yara_rules == 0 && inf.clamav_signatures == 0) {
         fprintf(stderr,
                 "canh scan: nothing to scan with: no hashes (--hashes, or hash "
@@ -593,7 +563,7 @@ out:
     if (s.q)
         canh_quarantine_close(s.q);
     canh_scan_engine_destroy(e);
-    canh_hashset_destroy(hs);
+    canh_store_intel_free(ind, nind);
     canh_event_destroy(s.ev);
     canh_free(s.pend);
     canh_buf_fini(&s.out);
